@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+DEMO_PASSWORD ?= demo-password-2026
+
+.PHONY: install install-test run db seed test lint bench translations clean
+
+$(BIN)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-test: requirements-test.txt $(BIN)/.installed
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+install-test: $(BIN)/.installed-test
+
+db: install
+	$(BIN)/flask db upgrade
+
+seed: db
+	$(BIN)/flask seed-demo --password "$(DEMO_PASSWORD)"
+
+## Set up, migrate, load demo data (first run), serve on http://127.0.0.1:$(PORT)
+run: seed
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## Install the test requirements and run the whole suite (unit, routes, browser)
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install-test
+	$(BIN)/python -m benchmarks
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/pybabel compile -d translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -1,0 +1,150 @@
+"""Configuration classes, read from environment variables.
+
+`create_app` picks one by name (``APP_CONFIG`` or the ``config_name`` argument).
+Everything hub-specific (name, region, aid ceilings) lives here or in the database,
+so another EDIH can run its own instance without code changes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+#: All Romanian counties (ISO 3166-2:RO codes without the ``RO-`` prefix).
+ROMANIAN_COUNTIES: dict[str, str] = {
+    "AB": "Alba", "AR": "Arad", "AG": "Argeș", "BC": "Bacău", "BH": "Bihor",
+    "BN": "Bistrița-Năsăud", "BT": "Botoșani", "BV": "Brașov", "BR": "Brăila",
+    "B": "București", "BZ": "Buzău", "CS": "Caraș-Severin", "CL": "Călărași",
+    "CJ": "Cluj", "CT": "Constanța", "CV": "Covasna", "DB": "Dâmbovița",
+    "DJ": "Dolj", "GL": "Galați", "GR": "Giurgiu", "GJ": "Gorj", "HR": "Harghita",
+    "HD": "Hunedoara", "IL": "Ialomița", "IS": "Iași", "IF": "Ilfov",
+    "MM": "Maramureș", "MH": "Mehedinți", "MS": "Mureș", "NT": "Neamț", "OT": "Olt",
+    "PH": "Prahova", "SM": "Satu Mare", "SJ": "Sălaj", "SB": "Sibiu",
+    "SV": "Suceava", "TR": "Teleorman", "TM": "Timiș", "TL": "Tulcea",
+    "VS": "Vaslui", "VL": "Vâlcea", "VN": "Vrancea",
+}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def default_database_url() -> str:
+    """The embedded SQLite file under ``instance/`` unless ``DATABASE_URL`` is set."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the old driver; psycopg 3 is the one installed.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return f"sqlite:///{INSTANCE_DIR / 'dih4society.sqlite'}"
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-not-secret")
+    SQLALCHEMY_DATABASE_URI = default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # The hub running this instance.
+    HUB_NAME = os.environ.get("HUB_NAME", "DIH4Society")
+    HUB_FULL_NAME = os.environ.get(
+        "HUB_FULL_NAME", "DIH4Society — European Digital Innovation Hub, North-West Romania"
+    )
+    APP_NAME = os.environ.get("APP_NAME", "Voucher platform")
+    #: Counties of the hub's own region; they are listed first and get priority.
+    HUB_REGION_COUNTIES = _env_list("HUB_REGION_COUNTIES", "BH,BN,CJ,MM,SM,SJ")
+    COUNTIES = ROMANIAN_COUNTIES
+
+    # State aid (DOMAIN.md): ceilings in euro cents over a rolling window of years.
+    AID_CEILINGS_CENTS = {
+        "de_minimis": int(os.environ.get("AID_CEILING_DE_MINIMIS_EUR", "300000")) * 100,
+        "gber_28": int(os.environ.get("AID_CEILING_GBER28_EUR", "220000")) * 100,
+    }
+    AID_WINDOW_YEARS = int(os.environ.get("AID_WINDOW_YEARS", "3"))
+    DEFAULT_AID_SHARE_PERCENT = int(os.environ.get("DEFAULT_AID_SHARE_PERCENT", "50"))
+
+    # Sessions and cookies.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Passwords: argon2id at OWASP's minimum (19 MiB, t=2, p=1).
+    ARGON2_MEMORY_KIB = 19456
+    ARGON2_TIME_COST = 2
+    ARGON2_PARALLELISM = 1
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_RESET_MAX_AGE = 3600
+
+    # Login throttling, counted in the database.
+    LOGIN_MAX_FAILURES_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_IP = 20
+    LOGIN_WINDOW_SECONDS = 15 * 60
+
+    # Mail: with no MAIL_SERVER messages go to the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "no-reply@dih4society.example")
+
+    # Uploads, stored outside the web root.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+    # Languages.
+    LANGUAGES = ["en", "ro"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Bucharest"
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    PAGE_SIZE = 25
+
+
+class DevelopmentConfig(Config):
+    """Local development on the embedded SQLite database."""
+
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    """Used by the test suite; the database URL comes from the fixture."""
+
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    # Cheaper hashing keeps the suite fast; production uses OWASP's parameters.
+    ARGON2_MEMORY_KIB = 1024
+    ARGON2_TIME_COST = 1
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    """PostgreSQL behind gunicorn; refuses to start without real secrets."""
+
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise if the environment does not provide what production needs."""
+        secret = os.environ.get("SECRET_KEY", "")
+        if len(secret) < 32 or secret == Config.SECRET_KEY:
+            raise RuntimeError("Production needs SECRET_KEY (at least 32 random characters).")
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("Production needs DATABASE_URL (PostgreSQL).")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

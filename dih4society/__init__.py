@@ -1,0 +1,186 @@
+"""DIH4Society voucher platform: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config_name: str | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app from a named configuration plus optional overrides."""
+    from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(BASE_DIR, "templates"),
+        static_folder=os.path.join(BASE_DIR, "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    name = config_name or os.environ.get("APP_CONFIG", "development")
+    config_cls = CONFIGS[name]
+    if config_cls is ProductionConfig:
+        ProductionConfig.check()
+    app.config.from_object(config_cls)
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    register_extensions(app)
+    register_request_hooks(app)  # before the login gate: it sets the write intent
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    langs = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if session.get("lang") in langs:
+        return session["lang"]
+    return request.accept_languages.best_match(langs) or langs[0]
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions and configure the database engine."""
+    from . import models  # noqa: F401  (all models registered before use)
+    from .core.db import install_sqlite_pragmas
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(BASE_DIR, "migrations"),
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=os.path.join(BASE_DIR, "translations"))
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from .auth.models import User
+
+        try:
+            raw_id, raw_version = user_id.split(":", 1)
+            uid, version = int(raw_id), int(raw_version)
+        except ValueError:
+            return None
+        user = db.session.get(User, uid)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        return user
+
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature package."""
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .catalogue.routes import bp as catalogue_bp
+    from .core.errors import init_errors
+    from .core.routes import bp as main_bp
+    from .core.security import init_security
+    from .organisations.routes import bp as org_bp
+
+    init_security(app)
+    init_errors(app)
+    for bp in (main_bp, auth_bp, org_bp, catalogue_bp, admin_bp):
+        app.register_blueprint(bp)
+    for optional in ("applications", "reviews", "budget", "reports", "assessments"):
+        try:
+            module = __import__(f"dih4society.{optional}.routes", fromlist=["bp"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"dih4society.{optional}.routes":
+                raise
+            continue
+        app.register_blueprint(module.bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals shared by every template."""
+    from flask_babel import format_date, format_datetime
+
+    from .auth.models import Role
+    from .core.models import Notification
+    from .core.money import eur
+
+    app.jinja_env.filters["eur"] = eur
+    app.jinja_env.filters["date"] = lambda v: format_date(v) if v else ""
+    app.jinja_env.filters["datetime"] = lambda v: format_datetime(v, "short") if v else ""
+
+    @app.context_processor
+    def _globals():
+        unread = 0
+        if current_user.is_authenticated:
+            if "unread" not in g:
+                g.unread = db.session.scalar(
+                    sa.select(sa.func.count(Notification.id)).where(
+                        Notification.user_id == current_user.id,
+                        Notification.read_at.is_(None),
+                    )
+                )
+            unread = g.unread
+        return {
+            "Role": Role,
+            "has_endpoint": lambda name: name in app.view_functions,
+            "hub_name": app.config["HUB_NAME"],
+            "hub_full_name": app.config["HUB_FULL_NAME"],
+            "app_name": app.config["APP_NAME"],
+            "unread_notifications": unread,
+            "current_locale": _select_locale(),
+        }
+
+
+def register_request_hooks(app: Flask) -> None:
+    """SQLite write intent per request, and e-mail delivery after commit."""
+    from .core.db import write_intent
+
+    @app.before_request
+    def _write_intent():
+        g.write_intent_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _reset_intent(_exc):
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
+
+    @app.after_request
+    def _send_mail(response):
+        if g.pop("outbox_pending", False) and response.status_code < 400:
+            from .core.mail import deliver_pending
+
+            try:
+                deliver_pending()
+            except Exception:  # pragma: no cover - the outbox keeps what failed
+                app.logger.exception("outbox delivery failed")
+                db.session.rollback()
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    """CLI commands: demo data, outbox, and those of the feature packages."""
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Administration: users, roles, the audit log."""

@@ -1,0 +1,42 @@
+"""User administration rules."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ..auth.models import Role, User
+from ..auth.services import end_all_sessions
+from ..catalogue.models import Partner
+from ..core import audit
+from ..core.errors import DomainError
+from ..extensions import db
+
+
+def change_role(actor: User, user: User, role: Role, partner_id: int | None) -> None:
+    """Change a staff member's role; applicants stay applicants of their organisation."""
+    if user.id == actor.id:
+        raise DomainError(_("You cannot change your own role."))
+    if user.role is Role.APPLICANT or role is Role.APPLICANT:
+        raise DomainError(_("Applicants belong to organisations; their role does not change."))
+    partner = db.session.get(Partner, partner_id) if partner_id else None
+    if role is Role.PARTNER_STAFF and partner is None:
+        raise DomainError(_("Partner staff belong to a partner: choose one."), "partner_id")
+    before = {"role": user.role.value, "partner_id": user.partner_id}
+    user.role = role
+    user.partner_id = partner.id if role is Role.PARTNER_STAFF and partner else None
+    end_all_sessions(user, actor, "role_change")
+    audit.record(actor, "user.role", "user", user.id,
+                 {"before": before, "after": {"role": role.value, "partner_id": user.partner_id}})
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (ending every session) or reactivate a user."""
+    if user.id == actor.id:
+        raise DomainError(_("You cannot deactivate yourself."))
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        end_all_sessions(user, actor, "deactivate")
+    else:
+        audit.record(actor, "user.reactivate", "user", user.id)

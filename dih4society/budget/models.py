@@ -1,0 +1,142 @@
+"""Budget accounts, the insert-only ledger, and state-aid grants."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..catalogue.models import Category, LegalBasis
+from ..core.db import UTCDateTime, enum_type, utcnow
+from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..catalogue.models import Partner
+
+
+class BudgetSettings(db.Model):
+    """The envelope and its funding split (one row)."""
+
+    __tablename__ = "budget_settings"
+    __table_args__ = (
+        sa.CheckConstraint("envelope_cents >= 0", name="envelope_nonneg"),
+        sa.CheckConstraint("eu_share_percent BETWEEN 0 AND 100", name="eu_share_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    envelope_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    eu_share_percent: Mapped[int] = mapped_column(default=50)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class BudgetAccount(db.Model):
+    """One envelope cell (partner × category), or the unallocated reserve.
+
+    The cached balances change only together with the ledger entries that explain
+    them, in the same transaction; the CHECK constraints make overspending
+    unstorable even if a guard were forgotten.
+    """
+
+    __tablename__ = "budget_accounts"
+    __table_args__ = (
+        sa.UniqueConstraint("partner_id", "category"),
+        sa.CheckConstraint("allocated_cents >= 0", name="allocated_nonneg"),
+        sa.CheckConstraint("committed_cents >= 0", name="committed_nonneg"),
+        sa.CheckConstraint("spent_cents >= 0", name="spent_nonneg"),
+        sa.CheckConstraint(
+            "allocated_cents - committed_cents - spent_cents >= 0", name="available_nonneg"
+        ),
+        sa.CheckConstraint(
+            "(is_reserve AND partner_id IS NULL AND category IS NULL) OR "
+            "(NOT is_reserve AND partner_id IS NOT NULL AND category IS NOT NULL)",
+            name="reserve_or_cell",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    is_reserve: Mapped[bool] = mapped_column(default=False)
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"), index=True)
+    category: Mapped[Category | None] = mapped_column(enum_type(Category))
+    allocated_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    committed_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    spent_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    partner: Mapped[Partner | None] = relationship()
+
+    @property
+    def available_cents(self) -> int:
+        return self.allocated_cents - self.committed_cents - self.spent_cents
+
+
+class LedgerKind(enum.Enum):
+    """Ledger movements; each changes one cached balance of one account."""
+
+    ALLOCATE = "allocate"  # allocated += amount (negative to move money out)
+    COMMIT = "commit"  # committed += amount
+    RELEASE = "release"  # committed -= amount
+    SPEND = "spend"  # committed -= amount, spent += amount
+
+    @property
+    def label(self) -> str:
+        return str(LEDGER_LABELS[self])
+
+
+LEDGER_LABELS = {
+    LedgerKind.ALLOCATE: _l("Allocation"),
+    LedgerKind.COMMIT: _l("Commitment"),
+    LedgerKind.RELEASE: _l("Release"),
+    LedgerKind.SPEND: _l("Spending"),
+}
+
+
+class LedgerEntry(db.Model):
+    """An insert-only money movement (UPDATE/DELETE refused by database triggers)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        sa.CheckConstraint("kind = 'allocate' OR amount_cents > 0", name="amount_positive"),
+        sa.CheckConstraint("amount_cents != 0", name="amount_nonzero"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("budget_accounts.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applications.id"), index=True
+    )
+    kind: Mapped[LedgerKind] = mapped_column(enum_type(LedgerKind))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    account: Mapped[BudgetAccount] = relationship()
+
+
+class AidGrant(db.Model):
+    """State aid granted by this hub, per undertaking group, counted from approval."""
+
+    __tablename__ = "aid_grants"
+    __table_args__ = (
+        sa.CheckConstraint("aid_cents >= 0", name="aid_nonneg"),
+        sa.CheckConstraint("market_value_cents > 0", name="market_value_positive"),
+        sa.Index("ix_aid_grants_group_basis_date", "undertaking_group", "legal_basis", "granted_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id"), unique=True
+    )
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    undertaking_group: Mapped[str] = mapped_column(sa.String(40))
+    legal_basis: Mapped[LegalBasis] = mapped_column(enum_type(LegalBasis))
+    granted_on: Mapped[date] = mapped_column(sa.Date)
+    market_value_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    aid_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    reversed_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

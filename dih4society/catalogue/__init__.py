@@ -1,0 +1,1 @@
+"""The catalogue feature package."""

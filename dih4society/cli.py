@@ -1,0 +1,61 @@
+"""Command-line tools: demo data, the e-mail outbox, budget checks."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .extensions import db
+
+DEFAULT_DEMO_PASSWORD = "demo-password-2026"
+
+
+def register(app: Flask) -> None:
+    """Attach every command to the app."""
+
+    @app.cli.command("seed-demo")
+    @click.option("--password", default=DEFAULT_DEMO_PASSWORD, show_default=True,
+                  help="Password of every demo account.")
+    @click.option("--scale", default=0, type=int, help="Add N organisations with applications.")
+    def seed_demo(password: str, scale: int) -> None:
+        """Load the demo data (idempotent); --scale N adds N organisations for benchmarks."""
+        from .demo import seed
+
+        report = seed(password=password, scale=scale)
+        click.echo(report)
+
+    outbox = AppGroup("outbox", help="The e-mail outbox.")
+
+    @outbox.command("send")
+    def outbox_send() -> None:
+        """Send whatever is waiting in the outbox."""
+        from .core.mail import deliver_pending
+
+        click.echo(f"sent {deliver_pending(limit=10_000)} message(s)")
+
+    app.cli.add_command(outbox)
+
+    budget = AppGroup("budget", help="Budget ledger tools.")
+
+    @budget.command("verify")
+    def budget_verify() -> None:
+        """Recompute balances from the ledger, check the invariants, print totals."""
+        from .budget.services import verify
+        from .core.money import eur_plain
+
+        result = verify()
+        click.echo(f"accounts: {result.accounts}  ledger entries: {result.entries}")
+        for key in ("envelope", "allocated", "committed", "spent", "available"):
+            click.echo(f"{key:>10}: EUR {eur_plain(result.totals[key]):>16}")
+        if result.ok:
+            click.echo("OK: balances equal the ledger; all invariants hold.")
+            return
+        for problem in result.problems:
+            click.echo(f"MISMATCH: {problem}", err=True)
+        db.session.rollback()
+        sys.exit(1)
+
+    app.cli.add_command(budget)

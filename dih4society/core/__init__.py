@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: database helpers, money, audit, mail, errors, security."""

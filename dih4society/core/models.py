@@ -1,0 +1,56 @@
+"""Audit events (insert-only), in-app notifications and the e-mail outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .db import UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    """Who did what to which object, when, from where. UPDATE/DELETE refused by triggers."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    verb: Mapped[str] = mapped_column(sa.String(60), index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[int | None]
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+
+class Notification(db.Model):
+    """An in-app notification (the bell)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("applications.id"))
+    message: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxEmail(db.Model):
+    """An e-mail stored before it is sent, so a failing mail server loses nothing."""
+
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))

@@ -1,0 +1,43 @@
+"""Money: integer cents in the database, `Decimal` at the edges, one formatter."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask_babel import format_currency
+
+CENT = Decimal("0.01")
+
+
+def to_cents(amount: Decimal | int | str) -> int:
+    """Convert a euro amount to integer cents, refusing fractions of a cent."""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {amount!r}") from exc
+    if not value.is_finite():
+        raise ValueError("not a finite amount")
+    if value.quantize(CENT) != value:
+        raise ValueError("amounts have at most two decimals")
+    return int(value * 100)
+
+
+def from_cents(cents: int | None) -> Decimal:
+    """Integer cents to a two-decimal `Decimal` (None counts as zero)."""
+    return (Decimal(cents or 0) / 100).quantize(CENT)
+
+
+def share_of(cents: int, percent: Decimal | int) -> int:
+    """`percent` % of an amount in cents, rounded half-up to the cent."""
+    return int((Decimal(cents) * Decimal(percent) / 100).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def eur(cents: int | None) -> str:
+    """Format cents as euros for the current locale (``€1,234.50`` / ``1.234,50 €``)."""
+    return format_currency(from_cents(cents), "EUR")
+
+
+def eur_plain(cents: int | None) -> str:
+    """Locale-independent ``1,234,567.89`` (reports, exports) with a minus sign."""
+    value = from_cents(cents)
+    return f"{value:,.2f}"

@@ -1,0 +1,1 @@
+"""The organisations feature package."""

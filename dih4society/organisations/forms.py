@@ -1,0 +1,48 @@
+"""The registration form: the organisation and its first user."""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
+
+from .models import OrgKind
+
+
+def county_choices() -> list[tuple[str, str]]:
+    """The hub's region first (in configured order), then every other county by name."""
+    counties = current_app.config["COUNTIES"]
+    region = [c for c in current_app.config["HUB_REGION_COUNTIES"] if c in counties]
+    rest = sorted((c for c in counties if c not in region), key=lambda c: counties[c])
+    return [("", _l("— choose —"))] + [(c, counties[c]) for c in region + rest]
+
+
+class RegistrationForm(FlaskForm):
+    kind = SelectField(_l("Kind of organisation"),
+                       choices=[(k.value, k.label) for k in OrgKind],
+                       validators=[DataRequired()])
+    legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
+    fiscal_code = StringField(_l("Fiscal code (CUI)"), validators=[DataRequired(), Length(max=14)],
+                              description=_l("With or without the RO prefix."))
+    trade_register_no = StringField(_l("Trade-register number"),
+                                    validators=[Optional(), Length(max=40)],
+                                    description=_l("For companies, e.g. J12/1483/2015."))
+    county = SelectField(_l("County"), validators=[DataRequired(message=_l("Choose a county."))])
+    caen_code = StringField(_l("Main CAEN code"), validators=[DataRequired(), Length(min=4, max=4)])
+    headcount = IntegerField(_l("Staff headcount (annual work units)"),
+                             validators=[InputRequired(), NumberRange(min=0, max=10_000_000)])
+    turnover = DecimalField(_l("Annual turnover (EUR)"), places=2,
+                            validators=[InputRequired(), NumberRange(min=0, max=10**12)])
+    balance_sheet = DecimalField(_l("Balance-sheet total (EUR)"), places=2,
+                                 validators=[InputRequired(), NumberRange(min=0, max=10**12)])
+    full_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
+                             description=_l("At least 12 characters; not a common password."))
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+    submit = SubmitField(_l("Register"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.county.choices = county_choices()

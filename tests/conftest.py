@@ -1,0 +1,135 @@
+"""Fixtures: a migrated database per test (SQLite file copy or PostgreSQL truncate),
+the app, a test client, a login helper and the demo base data.
+
+``TEST_DATABASE_URL`` selects PostgreSQL; by default every test gets its own copy of
+a SQLite file migrated once per session. Migrations, never ``create_all``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dih4society import create_app
+from dih4society.extensions import db
+
+PASSWORD = "correct-horse-battery-9"
+TEST_PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> str:
+    """A database migrated from empty once per session (URL, or the SQLite template path)."""
+    if TEST_PG_URL:
+        _migrate(TEST_PG_URL)
+        return TEST_PG_URL
+    path = tmp_path_factory.mktemp("db") / "template.sqlite"
+    _migrate(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(template_db, tmp_path) -> str:
+    """A clean, migrated database for one test."""
+    if TEST_PG_URL:
+        yield TEST_PG_URL
+        engine = sa.create_engine(TEST_PG_URL)
+        with engine.begin() as conn:
+            tables = conn.execute(sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename != 'alembic_version'")).scalars().all()
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                 + " RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    else:
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(template_db, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "MAIL_SERVER": "",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    application = create_app("testing", app_config)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for service-level tests (route tests must not hold one)."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def seeded(app) -> dict:
+    """The demo base data (partners, catalogue, budget, demo users with PASSWORD)."""
+    from dih4society.demo import seed_base
+
+    with app.app_context():
+        seed_base(PASSWORD)
+        db.session.commit()
+        from dih4society.auth.models import User
+
+        users = {u.email.split("@")[0]: u.id for u in db.session.scalars(sa.select(User))}
+    return users
+
+
+def login(client, email: str, password: str = PASSWORD, follow: bool = True):
+    """Log in through the real form."""
+    if "@" not in email:
+        email = f"{email}@dih4society.example"
+    return client.post("/auth/login", data={"email": email, "password": password},
+                       follow_redirects=follow)
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(email: str, password: str = PASSWORD):
+        response = login(client, email, password)
+        assert response.status_code == 200
+        assert b"Log out" in response.data, response.data[:2000]
+        return client
+
+    return _login
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
