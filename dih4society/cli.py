@@ -59,3 +59,5 @@ def register(app: Flask) -> None:
         sys.exit(1)
 
     app.cli.add_command(budget)
+
+    from .reports.cli import report; app.cli.add_command(report)  # noqa: E702, I001

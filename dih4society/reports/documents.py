@@ -1,0 +1,62 @@
+"""Each report end to end: gather its data, call its builder, return the bytes.
+
+The web routes and the ``flask report`` commands both come here, so a report
+downloaded from the site and one written by a scheduled job are the same document.
+Nothing here reads the request or the session.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..applications.models import Application
+from ..core.db import read_only, utcnow
+from ..organisations.models import Organisation
+from . import queries
+from .budget_pdf import budget_report_pdf
+from .kpi import kpi_pdf
+from .letters import APPROVAL, aid_notice_pdf, decision_letter_pdf
+from .pdf import DocumentMeta
+
+
+def _meta(title: str, now: datetime) -> DocumentMeta:
+    config = current_app.config
+    return DocumentMeta(hub_name=config["HUB_FULL_NAME"], title=title, generated_at=now,
+                        timezone=config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def budget_report(now: datetime | None = None) -> bytes:
+    """The budget status report."""
+    now = now or utcnow()
+    with read_only():
+        data = queries.budget_report_data(now)
+        return budget_report_pdf(data, _meta(_("Budget status report"), now))
+
+
+def kpi_report(period_from: date | None = None, period_to: date | None = None,
+               now: datetime | None = None) -> bytes:
+    """The EDIH KPI report for a period of decisions (open-ended by default)."""
+    now = now or utcnow()
+    with read_only():
+        data = queries.kpi_data(period_from, period_to)
+    return kpi_pdf(data, _meta(_("EDIH KPI report"), now))
+
+
+def decision_letter(application: Application, now: datetime | None = None) -> bytes:
+    """The decision letter; raises `queries.NoLetter` when there was no decision."""
+    now = now or utcnow()
+    letter = queries.decision_letter_data(application)
+    title = (_("Approval %(ref)s", ref=letter.reference) if letter.kind == APPROVAL
+             else _("Rejection %(ref)s", ref=letter.reference))
+    return decision_letter_pdf(letter, _meta(title, now))
+
+
+def aid_notice(organisation: Organisation, now: datetime | None = None) -> bytes:
+    """The state-aid notice of an organisation, as of today."""
+    now = now or utcnow()
+    with read_only():
+        notice = queries.aid_notice_data(organisation, now.date())
+    return aid_notice_pdf(notice, _meta(_("State-aid notice %(code)s", code=notice.fiscal_code), now))

@@ -1,0 +1,310 @@
+"""Letters to one beneficiary: the decision on an application and the state-aid notice.
+
+Builders only: they take the dataclasses below (filled by `reports.queries`) and
+return PDF bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from reportlab.platypus import KeepTogether, Paragraph
+
+from .pdf import (
+    Column,
+    DocumentMeta,
+    Styles,
+    build_pdf,
+    data_tables,
+    esc,
+    fmt_date,
+    kv_table,
+    money,
+    money_column,
+    percent,
+    spacer,
+    styles,
+)
+
+APPROVAL, REJECTION = "approval", "rejection"
+
+
+@dataclass(frozen=True)
+class DecisionLetter:
+    """Everything a decision letter states about one application."""
+
+    kind: str  # APPROVAL or REJECTION
+    reference: str
+    state_label: str
+    organisation_name: str
+    fiscal_code: str
+    trade_register_no: str | None
+    county_name: str
+    contact_name: str
+    service_code: str
+    service_name: str
+    category_label: str
+    partner_name: str
+    market_value_cents: int
+    requested_cents: int
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    decided_by_name: str
+    decision_reason: str | None = None
+    approved_cents: int | None = None
+    aid_cents: int | None = None
+    legal_basis: str | None = None  # LegalBasis value
+    legal_basis_label: str | None = None
+    actual_cost_cents: int | None = None
+    closed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+
+
+def _legal_text(letter: DecisionLetter) -> str:
+    aid = money(letter.aid_cents)
+    if letter.legal_basis == "de_minimis":
+        return _("The aid is granted as de minimis aid under Commission Regulation (EU) 2023/2831 "
+                 "of 13 December 2023 on the application of Articles 107 and 108 of the Treaty on "
+                 "the Functioning of the European Union to de minimis aid. Its gross grant equivalent "
+                 "is EUR %(aid)s. De minimis aid received by the single undertaking over any period of "
+                 "three years may not exceed EUR 300,000: declare this aid in every application for de "
+                 "minimis aid in the next three years and keep this letter for ten years.", aid=aid)
+    if letter.legal_basis == "gber_28":
+        return _("The aid is granted under Article 28 of Commission Regulation (EU) No 651/2014 "
+                 "(General Block Exemption Regulation), aid for innovation advisory services and "
+                 "innovation support services. Its gross grant equivalent is EUR %(aid)s. The aid "
+                 "counts towards the ceiling per undertaking over any period of three years; keep "
+                 "this letter for ten years.", aid=aid)
+    return _("The service is provided free of charge and does not constitute state aid to your "
+             "organisation: a public body acting in a non-economic capacity, or a service outside "
+             "the scope of the state-aid rules.")
+
+
+def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
+    """The approval or rejection letter of one application."""
+    st = styles()
+    story: list = [
+        Paragraph(esc(letter.organisation_name), st.label),
+        Paragraph(esc(_("Fiscal code (CUI): %(code)s", code=letter.fiscal_code)), st.body),
+    ]
+    if letter.trade_register_no:
+        story.append(Paragraph(esc(_("Trade register: %(no)s", no=letter.trade_register_no)), st.small))
+    story += [
+        Paragraph(esc(_("County: %(county)s", county=letter.county_name)), st.small),
+        Paragraph(esc(_("For the attention of %(name)s", name=letter.contact_name)), st.small),
+        spacer(4),
+        Paragraph(esc(_("Date: %(date)s · Our reference: %(ref)s",
+                        date=fmt_date(letter.decided_at, meta.timezone), ref=letter.reference)), st.body),
+    ]
+    if letter.kind == APPROVAL:
+        story.append(Paragraph(esc(_("Decision to approve application %(ref)s", ref=letter.reference)),
+                               st.letter_title))
+        story.append(Paragraph(esc(_(
+            "We are pleased to inform you that your application for the service "
+            "“%(service)s” has been approved. The service is delivered by %(partner)s and "
+            "its value is covered by the hub's budget: your organisation pays nothing.",
+            service=letter.service_name, partner=letter.partner_name)), st.body))
+        pairs = [
+            (_("Service"), f"{letter.service_code} — {letter.service_name}"),
+            (_("Category"), letter.category_label),
+            (_("Delivering partner"), letter.partner_name),
+            (_("Market value of the service"), f"EUR {money(letter.market_value_cents)}"),
+            (_("Amount requested"), f"EUR {money(letter.requested_cents)}"),
+            (_("Amount approved"), f"EUR {money(letter.approved_cents)}"),
+            (_("State aid (gross grant equivalent)"),
+             f"EUR {money(letter.aid_cents)}" + (
+                 f" ({percent(letter.aid_cents or 0, letter.approved_cents or 0)} "
+                 + _("of the approved amount") + ")" if letter.aid_cents else "")),
+            (_("Legal basis"), letter.legal_basis_label or _("No state aid")),
+            (_("Application submitted on"), fmt_date(letter.submitted_at, meta.timezone)),
+            (_("Decision taken on"), fmt_date(letter.decided_at, meta.timezone)),
+        ]
+        story += [kv_table(pairs, st), spacer(4)]
+        story.append(Paragraph(esc(_("Legal basis of the aid")), st.h2))
+        story.append(Paragraph(esc(_legal_text(letter)), st.body))
+        if letter.decision_reason:
+            story.append(Paragraph(esc(_("Remarks")), st.h2))
+            story.append(Paragraph(esc(letter.decision_reason), st.body))
+        if letter.closed_at is not None:
+            story.append(Paragraph(esc(_(
+                "The service was delivered and the application closed on %(date)s; its final cost "
+                "booked on the hub's budget is EUR %(cost)s.", date=fmt_date(letter.closed_at, meta.timezone),
+                cost=money(letter.actual_cost_cents))), st.body))
+        if letter.cancelled_at is not None:
+            story.append(Paragraph(esc(_(
+                "This approval was cancelled on %(date)s; the commitment was released and the aid "
+                "grant reversed. Reason: %(reason)s", date=fmt_date(letter.cancelled_at, meta.timezone),
+                reason=letter.cancel_reason or "–")), st.body))
+        story.append(Paragraph(esc(_(
+            "The partner will contact you to agree the delivery. When the service has been "
+            "delivered, confirm it on the platform so that the application can be closed.")), st.body))
+    else:
+        story.append(Paragraph(esc(_("Decision to reject application %(ref)s", ref=letter.reference)),
+                               st.letter_title))
+        story.append(Paragraph(esc(_(
+            "We regret to inform you that your application for the service “%(service)s” "
+            "(%(partner)s) has not been approved.", service=letter.service_name,
+            partner=letter.partner_name)), st.body))
+        story += [kv_table([
+            (_("Service"), f"{letter.service_code} — {letter.service_name}"),
+            (_("Category"), letter.category_label),
+            (_("Amount requested"), f"EUR {money(letter.requested_cents)}"),
+            (_("Application submitted on"), fmt_date(letter.submitted_at, meta.timezone)),
+            (_("Decision taken on"), fmt_date(letter.decided_at, meta.timezone)),
+        ], st), spacer(4)]
+        story.append(Paragraph(esc(_("Reasons for the decision")), st.h2))
+        story.append(Paragraph(esc(letter.decision_reason or _("No reason was recorded.")), st.body))
+        story.append(Paragraph(esc(_(
+            "You may apply again for this or another service of the catalogue. If you believe the "
+            "decision is wrong, you may ask the hub to reconsider it within 30 days of receiving "
+            "this letter.")), st.body))
+    story.append(_signature(letter.decided_by_name, meta, st))
+    return build_pdf(story, meta)
+
+
+def _signature(name: str, meta: DocumentMeta, st: Styles) -> KeepTogether:
+    return KeepTogether([
+        spacer(10),
+        Paragraph(esc(_("On behalf of %(hub)s,", hub=meta.hub_name)), st.body),
+        spacer(8),
+        Paragraph(esc(name or "–"), st.label),
+        Paragraph(esc(_("Hub management")), st.small),
+    ])
+
+
+# --- state-aid notice -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AidNoticeGrant:
+    """One grant as the notice lists it."""
+
+    granted_on: date
+    reference: str
+    service_name: str
+    legal_basis_label: str
+    market_value_cents: int
+    aid_cents: int
+    reversed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class DeclaredAid:
+    """De minimis aid the beneficiary declared from another grantor."""
+
+    grantor: str
+    granted_on: date
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class CeilingLine:
+    """Aid in the rolling window under one legal basis, against its ceiling."""
+
+    legal_basis_label: str
+    hub_cents: int
+    declared_cents: int
+    ceiling_cents: int | None
+
+    @property
+    def total_cents(self) -> int:
+        return self.hub_cents + self.declared_cents
+
+    @property
+    def remaining_cents(self) -> int | None:
+        return None if self.ceiling_cents is None else self.ceiling_cents - self.total_cents
+
+
+@dataclass(frozen=True)
+class AidNotice:
+    """The state-aid notice of one organisation."""
+
+    organisation_name: str
+    fiscal_code: str
+    kind_label: str
+    size_label: str
+    county_name: str
+    undertaking_group: str
+    group_size: int
+    as_of: date
+    window_start: date
+    window_years: int
+    grants: list[AidNoticeGrant] = field(default_factory=list)
+    declared: list[DeclaredAid] = field(default_factory=list)
+    ceilings: list[CeilingLine] = field(default_factory=list)
+
+
+def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
+    """Each grant (reversed ones marked) and the window totals against each ceiling."""
+    st = styles()
+    story: list = [
+        Paragraph(esc(_("State-aid notice")), st.title),
+        Paragraph(esc(notice.organisation_name), st.subtitle),
+        kv_table([
+            (_("Fiscal code (CUI)"), notice.fiscal_code),
+            (_("Kind of organisation"), notice.kind_label),
+            (_("Size class"), notice.size_label),
+            (_("County"), notice.county_name),
+            (_("Single undertaking (group)"), notice.undertaking_group + (
+                " — " + _("%(n)d organisations", n=notice.group_size) if notice.group_size > 1 else "")),
+            (_("Situation on"), fmt_date(notice.as_of)),
+        ], st),
+        spacer(3),
+        Paragraph(esc(_(
+            "This notice lists the state aid granted to your organisation by %(hub)s as "
+            "digital-transformation services, with the legal basis of each grant. Keep it: "
+            "you must declare this aid when you apply for other state aid.", hub=meta.hub_name)), st.body),
+        Paragraph(esc(_("Grants")), st.h1),
+    ]
+    grant_cols = [
+        Column(_("Date"), 56),
+        Column(_("Application"), 82),
+        Column(_("Service"), 100, wrap=True),
+        Column(_("Legal basis"), 90, wrap=True),
+        money_column(_("Market value (EUR)"), 58),
+        money_column(_("Aid (EUR)"), 55),
+        Column(_("Status"), 52, wrap=True),
+    ]
+    rows = [
+        (fmt_date(g.granted_on), g.reference, g.service_name, g.legal_basis_label,
+         g.market_value_cents, g.aid_cents,
+         _("Reversed on %(date)s", date=fmt_date(g.reversed_on)) if g.reversed_on else _("In force"))
+        for g in notice.grants
+    ]
+    in_force = [g for g in notice.grants if g.reversed_on is None]
+    if rows:
+        story += data_tables(grant_cols, rows, total=(
+            _("Total in force"), "", "", "", sum(g.market_value_cents for g in in_force),
+            sum(g.aid_cents for g in in_force), ""))
+        if len(in_force) != len(notice.grants):
+            story.append(Paragraph(esc(_(
+                "Reversed grants (a cancelled service) are listed for the record; they do not count "
+                "towards any ceiling.")), st.small))
+    else:
+        story.append(Paragraph(esc(_("No state aid has been granted to this organisation.")), st.body))
+
+    if notice.declared:
+        story.append(Paragraph(esc(_("De minimis aid declared from other grantors")), st.h1))
+        story += data_tables(
+            [Column(_("Grantor"), 3, wrap=True), Column(_("Date"), 1), money_column(_("Amount (EUR)"), 1.2)],
+            [(d.grantor, fmt_date(d.granted_on), d.amount_cents) for d in notice.declared])
+
+    story.append(KeepTogether([
+        Paragraph(esc(_("Totals over %(years)d years against the ceilings", years=notice.window_years)), st.h1),
+        Paragraph(esc(_("Window: %(start)s – %(end)s. Aid counts from the date it was granted (the "
+                        "approval), for the whole single undertaking.",
+                        start=fmt_date(notice.window_start), end=fmt_date(notice.as_of))), st.small),
+        spacer(2),
+        *data_tables([
+            Column(_("Legal basis"), 2.2, wrap=True),
+            money_column(_("Granted by the hub (EUR)"), 1.1),
+            money_column(_("Declared elsewhere (EUR)"), 1.1),
+            money_column(_("Total (EUR)"), 1.0),
+            money_column(_("Ceiling (EUR)"), 1.0),
+            money_column(_("Remaining (EUR)"), 1.0),
+        ], [(c.legal_basis_label, c.hub_cents, c.declared_cents, c.total_cents, c.ceiling_cents,
+             c.remaining_cents) for c in notice.ceilings]),
+    ]))
+    return build_pdf(story, meta)
