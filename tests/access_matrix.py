@@ -58,4 +58,15 @@ CASES: dict[str, Case] = {
     "admin.set_active": Case("/admin/users/{applicant2_id}/active/1", "POST", allowed=frozenset({ADMIN}),
                              ok_status=(302,)),
     "admin.audit_log": Case("/admin/audit", allowed=frozenset({ADMIN})),
+    # budget (issue #4): dashboard and ledger for managers, set-up for admins, the aid
+    # register for managers and applicants (their own organisation), never partner staff.
+    "budget.dashboard": Case("/budget/", allowed=MANAGERS),
+    "budget.ledger": Case("/budget/ledger", allowed=MANAGERS),
+    "budget.setup": Case("/budget/setup", allowed=frozenset({ADMIN})),
+    "budget.set_envelope": Case("/budget/setup/envelope", "POST", allowed=frozenset({ADMIN}), ok_status=(302,),
+                                data={"envelope": "4000000.00", "eu_share_percent": "50"}),
+    "budget.transfer": Case("/budget/setup/transfer", "POST", allowed=frozenset({ADMIN})),
+    "budget.create_account": Case("/budget/setup/accounts", "POST", allowed=frozenset({ADMIN})),
+    "budget.aid_register": Case("/budget/aid", allowed=frozenset({APPLICANT, MANAGER, ADMIN})),
+    "budget.aid_detail": Case("/budget/aid/{org_id}", allowed=frozenset({APPLICANT, MANAGER, ADMIN})),
 }

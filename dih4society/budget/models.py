@@ -140,3 +140,29 @@ class AidGrant(db.Model):
     aid_cents: Mapped[int] = mapped_column(sa.BigInteger)
     reversed_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- permissions ------------------------------------------------------------------------
+
+def can_view_budget(user) -> bool:
+    """The dashboard and the ledger: managers and admins."""
+    from ..auth.models import Role
+
+    return getattr(user, "role", None) in (Role.MANAGER, Role.ADMIN)
+
+
+def can_set_up_budget(user) -> bool:
+    """Envelope, accounts and transfers: admins."""
+    from ..auth.models import Role
+
+    return getattr(user, "role", None) is Role.ADMIN
+
+
+def can_view_aid_of(user, organisation) -> bool:
+    """An organisation's aid record: managers and admins, and the organisation's own members."""
+    from ..auth.models import Role
+
+    role = getattr(user, "role", None)
+    if role in (Role.MANAGER, Role.ADMIN):
+        return True
+    return role is Role.APPLICANT and organisation is not None and user.organisation_id == organisation.id

@@ -1,0 +1,239 @@
+"""Budget pages: the manager's dashboard, the admin's set-up, the ledger, the aid register.
+
+Access: dashboard and ledger for managers and admins; set-up for admins; the aid
+register for managers and admins (everyone) and applicants (their own
+organisation only); partner staff get 403 on all of them.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import charts
+from ..auth.models import Role
+from ..catalogue.models import Category, Partner
+from ..core.errors import DomainError
+from ..core.money import from_cents, to_cents
+from ..core.security import MANAGERS, roles_required
+from ..extensions import db
+from ..organisations.models import Organisation, OrgKind
+from . import queries, services
+from .forms import AccountForm, EnvelopeForm, LedgerFilterForm, TransferForm
+from .models import BudgetAccount, LedgerKind, can_view_aid_of
+
+bp = Blueprint("budget", __name__, url_prefix="/budget")
+
+ADMIN_ONLY = (Role.ADMIN,)
+AID_VIEWERS = (Role.APPLICANT, *MANAGERS)
+
+
+# --- the manager's dashboard ----------------------------------------------------------------
+
+def _balance_series() -> list[charts.Series]:
+    return [charts.Series(_("Spent"), charts.SPENT), charts.Series(_("Committed"), charts.COMMITTED),
+            charts.Series(_("Available"), charts.AVAILABLE)]
+
+
+def _balance_rows(balances) -> list[tuple[str, list[int]]]:
+    return [(b.label, [b.spent, b.committed, max(b.available, 0)]) for b in balances]
+
+
+@bp.get("/")
+@roles_required(*MANAGERS)
+def dashboard():
+    """Allocated, committed, spent and available, sliced every way a manager asks."""
+    data = queries.dashboard()
+    used = [charts.Series(_("Spent"), charts.SPENT), charts.Series(_("Committed"), charts.COMMITTED)]
+    svg = {
+        "monthly": charts.svg_markup(
+            charts.monthly_chart(data.months, data.totals.envelope,
+                                 labels=(_("Committed or spent (cumulative)"), _("Spent (cumulative)"),
+                                         _("Envelope")),
+                                 empty_message=_("No commitments yet")),
+            _("Commitments and spending per month, cumulated, against the envelope"), "chart-monthly"),
+        "partners": charts.svg_markup(
+            charts.bar_chart(_balance_rows(data.partners), _balance_series(), empty_message=_("No accounts yet")),
+            _("Allocation per partner: spent, committed, available"), "chart-partners"),
+        "categories": charts.svg_markup(
+            charts.bar_chart(_balance_rows(data.categories), _balance_series(),
+                             empty_message=_("No accounts yet")),
+            _("Allocation per EDIH category: spent, committed, available"), "chart-categories"),
+        "kinds": charts.svg_markup(
+            charts.bar_chart([(k.label, [k.spent, k.committed]) for k in data.kinds], used,
+                             empty_message=_("No commitments yet")),
+            _("Money per kind of organisation: spent and committed"), "chart-kinds"),
+    }
+    partner_ids = {int(p.key) for p in data.partners}
+    return render_template("budget/dashboard.html", d=data, svg=svg, partner_ids=partner_ids,
+                           pipeline_by_partner=data.pipeline.by_partner)
+
+
+# --- budget set-up (admins) ------------------------------------------------------------------
+
+def _setup_forms(envelope: EnvelopeForm | None = None, transfer: TransferForm | None = None,
+                 account: AccountForm | None = None):
+    rows = queries.accounts()
+    envelope = envelope or EnvelopeForm(formdata=None)
+    transfer = transfer or TransferForm(formdata=None)
+    account = account or AccountForm(formdata=None)
+    choices = [(r.account_id, f"{r.label} ({_('available')}: {from_cents(r.available):,.2f})") for r in rows]
+    transfer.source.choices = choices
+    transfer.target.choices = choices
+    account.partner_id.choices = [(p.id, p.name) for p in db.session.scalars(
+        sa.select(Partner).where(Partner.active.is_(True)).order_by(Partner.name))]
+    return rows, envelope, transfer, account
+
+
+def _render_setup(envelope=None, transfer=None, account=None, status: int = 200):
+    rows, envelope, transfer, account = _setup_forms(envelope, transfer, account)
+    t = queries.totals()
+    if envelope.envelope.data is None and not envelope.errors:
+        envelope.envelope.data = from_cents(t.envelope)
+        envelope.eu_share_percent.data = t.eu_share_percent
+    if not transfer.token.data:
+        transfer.token.data = uuid.uuid4().hex
+    return render_template("budget/setup.html", accounts=rows, totals=t, envelope_form=envelope,
+                           transfer_form=transfer, account_form=account), status
+
+
+def _field_error(form, exc: DomainError, default: str) -> None:
+    field = getattr(form, exc.field or "", None) or getattr(form, default)
+    field.errors = list(field.errors) + [exc.message]
+
+
+@bp.get("/setup")
+@roles_required(*ADMIN_ONLY)
+def setup():
+    """Admin: the envelope, the accounts and their balances, transfers, new accounts."""
+    return _render_setup()
+
+
+@bp.post("/setup/envelope")
+@roles_required(*ADMIN_ONLY)
+def set_envelope():
+    """Admin: change the envelope or the EU share."""
+    form = EnvelopeForm()
+    if form.validate():
+        try:
+            services.set_envelope(current_user, to_cents(form.envelope.data), form.eu_share_percent.data)
+        except DomainError as exc:
+            db.session.rollback()
+            _field_error(form, exc, "envelope")
+        else:
+            db.session.commit()
+            flash(_("The envelope is now %(amount)s, %(share)s%% from the EU.",
+                    amount=f"EUR {form.envelope.data:,.2f}", share=form.eu_share_percent.data), "success")
+            return redirect(url_for("budget.setup"))
+    return _render_setup(envelope=form)
+
+
+@bp.post("/setup/transfer")
+@roles_required(*ADMIN_ONLY)
+def transfer():
+    """Admin: move allocation between two accounts (idempotent per form token)."""
+    form = TransferForm()
+    _rows, _e, form, _a = _setup_forms(transfer=form)
+    if form.validate():
+        source = db.session.get(BudgetAccount, form.source.data)
+        target = db.session.get(BudgetAccount, form.target.data)
+        try:
+            booked = services.transfer(current_user, source, target, to_cents(form.amount.data),
+                                       f"transfer:{form.token.data}", note=form.note.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            _field_error(form, exc, "amount")
+        else:
+            db.session.commit()
+            if booked:
+                flash(_("%(amount)s moved from %(source)s to %(target)s.", amount=f"EUR {form.amount.data:,.2f}",
+                        source=source.name, target=target.name), "success")
+            else:
+                flash(_("This transfer had already been booked; it was not booked again."), "info")
+            return redirect(url_for("budget.setup"))
+    return _render_setup(transfer=form)
+
+
+@bp.post("/setup/accounts")
+@roles_required(*ADMIN_ONLY)
+def create_account():
+    """Admin: open a partner × category account (empty; fund it with a transfer)."""
+    form = AccountForm()
+    _rows, _e, _t, form = _setup_forms(account=form)
+    if form.validate():
+        partner = db.session.get(Partner, form.partner_id.data)
+        try:
+            account = services.create_account(current_user, partner, Category(form.category.data))
+        except DomainError as exc:
+            db.session.rollback()
+            _field_error(form, exc, "category")
+        else:
+            db.session.commit()
+            flash(_("Account %(name)s created; move money into it with a transfer.", name=account.name),
+                  "success")
+            return redirect(url_for("budget.setup"))
+    return _render_setup(account=form)
+
+
+# --- the ledger ---------------------------------------------------------------------------------
+
+@bp.get("/ledger")
+@roles_required(*MANAGERS)
+def ledger():
+    """Every ledger entry, newest first, filtered by account, movement, reference, dates."""
+    form = LedgerFilterForm(request.args)
+    accounts = db.session.execute(sa.select(BudgetAccount.id, BudgetAccount.name)
+                                  .order_by(BudgetAccount.is_reserve.desc(), BudgetAccount.name)).all()
+    form.account.choices = [(0, _("All accounts"))] + [(i, name) for i, name in accounts]
+    form.validate()
+    f = queries.LedgerFilter(
+        account_id=form.account.data if not form.account.errors else None,
+        kind=LedgerKind(form.kind.data) if form.kind.data and not form.kind.errors else None,
+        reference=(form.reference.data or "").strip()[:20],
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None)
+    page = queries.paginate_rows(queries.ledger_select(f), current_app.config["PAGE_SIZE"])
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("budget/ledger.html", form=form, page=page, args=args)
+
+
+# --- the aid register -------------------------------------------------------------------------
+
+@bp.get("/aid")
+@roles_required(*AID_VIEWERS)
+def aid_register():
+    """State aid per beneficiary: totals per legal basis and headroom under each ceiling."""
+    counties = current_app.config["COUNTIES"]
+    own = current_user.role is Role.APPLICANT
+    raw_kind = request.args.get("kind", "")
+    f = queries.AidFilter(
+        county=request.args.get("county", "") if request.args.get("county", "") in counties else "",
+        kind=OrgKind(raw_kind) if raw_kind in {k.value for k in OrgKind} else None,
+        q=request.args.get("q", "").strip()[:100],
+        organisation_id=current_user.organisation_id if own else None)
+    stmt, today = queries.aid_register_select(f)
+    page = queries.paginate_rows(stmt, current_app.config["PAGE_SIZE"])
+    region = current_app.config["HUB_REGION_COUNTIES"]
+    county_choices = [(c, counties[c]) for c in region] + sorted(
+        ((c, n) for c, n in counties.items() if c not in region), key=lambda cn: cn[1])
+    return render_template("budget/aid_register.html", page=page, rows=queries.aid_rows(page.items), f=f,
+                           own=own, today=today, window_start=services.window_start(today),
+                           counties=county_choices, county_names=counties, kinds=list(OrgKind),
+                           ceilings=current_app.config["AID_CEILINGS_CENTS"],
+                           args={"county": f.county, "kind": f.kind.value if f.kind else "", "q": f.q})
+
+
+@bp.get("/aid/<int:org_id>")
+@roles_required(*AID_VIEWERS)
+def aid_detail(org_id: int):
+    """One beneficiary's grants (reversed ones too), declared outside aid and headroom."""
+    org = db.get_or_404(Organisation, org_id)
+    if not can_view_aid_of(current_user, org):
+        abort(404)  # an applicant does not learn that another organisation exists
+    detail = queries.aid_detail(org)
+    return render_template("budget/aid_detail.html", org=org, d=detail,
+                           county_names=current_app.config["COUNTIES"])

@@ -1,0 +1,271 @@
+"""Charts drawn on the server with `reportlab.graphics`, for the web and the PDFs alike.
+
+Every chart is a function from plain data (labels and amounts in cents) to a
+ReportLab `Drawing`, so the PDF reports place the very same drawing that the
+dashboard shows. `svg_markup` renders a drawing as inline SVG for the web pages:
+ReportLab's SVG renderer writes ``style="…"`` attributes, which the site's
+Content-Security-Policy (``style-src 'self'``) would block, so they are rewritten as
+SVG presentation attributes (``fill="…"``), ids are made unique per chart, and the
+result gets a title for screen readers. Pages show the figures in tables as well.
+
+Fonts: the web version uses Helvetica metrics (browsers substitute Arial/Liberation
+Sans, which share them); the PDF reports pass their embedded TrueType font
+(``font_name=``) so Romanian letters (ș, ț) are drawn.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+from markupsafe import Markup
+from reportlab.graphics import renderSVG
+from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, Rect, String
+from reportlab.lib.colors import Color, HexColor
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+BRAND = HexColor("#0b4f8a")
+ACCENT = HexColor("#f2a900")
+MUTED = HexColor("#c9d3df")
+ALERT = HexColor("#b02a37")
+INK = HexColor("#212529")
+GRID = HexColor("#dee2e6")
+SUBTLE = HexColor("#5c636a")
+
+#: Colours of the budget's standard series.
+SPENT = BRAND
+COMMITTED = ACCENT
+AVAILABLE = MUTED
+
+DEFAULT_FONT = "Helvetica"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series of a chart: its label in the legend and its colour."""
+
+    label: str
+    color: Color
+
+
+# --- number formatting -----------------------------------------------------------------
+
+def short_eur(cents: float) -> str:
+    """Compact euros for axis labels: ``€0``, ``€750``, ``€25k``, ``€1.5M``."""
+    euros = cents / 100
+    sign = "-" if euros < 0 else ""
+    euros = abs(euros)
+    if euros >= 1_000_000:
+        text = f"{euros / 1_000_000:.2f}".rstrip("0").rstrip(".") + "M"
+    elif euros >= 1_000:
+        text = f"{euros / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
+    else:
+        text = f"{euros:.0f}"
+    return f"{sign}€{text}"
+
+
+def nice_scale(maximum: float, ticks: int = 5) -> tuple[float, float]:
+    """A round axis maximum at or above `maximum` and its tick step (1, 2, 2.5, 5 × 10^k)."""
+    if maximum <= 0:
+        return 1.0, 1.0
+    raw = maximum / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * power
+        if step * ticks >= maximum:
+            return step * ticks, step
+    return 10 * power * ticks, 10 * power  # pragma: no cover - the loop always returns
+
+
+def _fit(text: str, width: float, font: str, size: float) -> str:
+    """Shorten `text` with an ellipsis so it fits `width` points."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _legend(series: Sequence[Series], x: float, y: float, font: str, size: float = 9) -> Group:
+    group = Group()
+    for s in series:
+        group.add(Rect(x, y - 1, 10, 10, fillColor=s.color, strokeColor=None))
+        group.add(String(x + 14, y, s.label, fontName=font, fontSize=size, fillColor=INK))
+        x += 14 + stringWidth(s.label, font, size) + 16
+    return group
+
+
+def _empty(drawing: Drawing, message: str, font: str) -> Drawing:
+    drawing.add(String(drawing.width / 2, drawing.height / 2, message, fontName=font, fontSize=10,
+                       fillColor=SUBTLE, textAnchor="middle"))
+    return drawing
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[Series], *,
+              width: float = 560, bar_height: float = 16, label_width: float | None = None,
+              maximum: int | None = None, empty_message: str = "No data yet",
+              font_name: str = DEFAULT_FONT) -> Drawing:
+    """Horizontal stacked bars: one bar per row, one segment per series (amounts in cents).
+
+    `rows` is ``[(label, [value per series, ...]), ...]``; e.g. per partner
+    ``("UTCN", [spent, committed, available])`` draws the allocation split in three.
+    The total of each bar is written at its end."""
+    font, size, gap = font_name, 9, 8
+    legend_h, axis_h = 22, 20
+    height = legend_h + axis_h + max(len(rows), 1) * (bar_height + gap) + 4
+    drawing = Drawing(width, height)
+    if not rows:
+        return _empty(drawing, empty_message, font)
+    if label_width is None:
+        label_width = min(max(stringWidth(label, font, size) for label, _ in rows) + 10, width * 0.32)
+    totals = [sum(max(v, 0) for v in values) for _, values in rows]
+    top, step = nice_scale(max(maximum or 0, *totals))
+    value_w = stringWidth(short_eur(top), font, size) + 12
+    plot_x, plot_w = label_width, width - label_width - value_w
+    plot_top = height - legend_h
+    drawing.add(_legend(series, plot_x, height - 13, font))
+    # Grid and axis labels.
+    ticks = round(top / step)
+    for i in range(ticks + 1):
+        x = plot_x + plot_w * i / ticks
+        drawing.add(Line(x, axis_h, x, plot_top, strokeColor=GRID, strokeWidth=0.5))
+        drawing.add(String(x, axis_h - 12, short_eur(step * i), fontName=font, fontSize=8,
+                           fillColor=SUBTLE, textAnchor="middle"))
+    for n, ((label, values), total) in enumerate(zip(rows, totals, strict=True)):
+        y = plot_top - (n + 1) * (bar_height + gap) + gap / 2
+        drawing.add(String(plot_x - 6, y + bar_height / 2 - size / 3, _fit(label, label_width - 10, font, size),
+                           fontName=font, fontSize=size, fillColor=INK, textAnchor="end"))
+        x = plot_x
+        for value, s in zip(values, series, strict=True):
+            w = plot_w * max(value, 0) / top
+            if w > 0:
+                drawing.add(Rect(x, y, w, bar_height, fillColor=s.color, strokeColor=None))
+            x += w
+        drawing.add(String(x + 4, y + bar_height / 2 - size / 3, short_eur(total), fontName=font,
+                           fontSize=8, fillColor=SUBTLE))
+    drawing.add(Line(plot_x, axis_h, plot_x, plot_top, strokeColor=SUBTLE, strokeWidth=0.8))
+    return drawing
+
+
+def _month_rows(rows) -> list[tuple[str, int, int, int]]:
+    out = []
+    for r in rows:
+        if hasattr(r, "month"):
+            out.append((r.month, r.committed, r.released, r.spent))
+        else:
+            month, committed, released, spent = r
+            out.append((month, committed, released, spent))
+    return out
+
+
+def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 640, height: float = 260,
+                  labels: tuple[str, str, str] = ("Committed or spent (cumulative)", "Spent (cumulative)",
+                                                  "Envelope"),
+                  empty_message: str = "No commitments yet", font_name: str = DEFAULT_FONT) -> Drawing:
+    """Commitments and spending month by month, cumulated, against the envelope.
+
+    `rows` are ``(month "YYYY-MM", committed, released, spent)`` tuples in cents (or
+    objects with those attributes), oldest first, as `budget.queries.monthly` gives
+    them. The upper line is the money bound so far (commitments net of releases:
+    spending only turns committed money into spent money), the lower one the
+    money spent, the dashed line the envelope."""
+    font, size = font_name, 8
+    drawing = Drawing(width, height)
+    data = _month_rows(rows)
+    if not data:
+        return _empty(drawing, empty_message, font)
+    months = [m for m, *_ in data]
+    bound = list(accumulate(c - r for _, c, r, _s in data))
+    spent = list(accumulate(s for *_, s in data))
+    top, step = nice_scale(max(max(bound), max(spent), envelope_cents or 0, 1))
+    legend = [Series(labels[0], COMMITTED), Series(labels[1], SPENT)]
+    if envelope_cents:
+        legend.append(Series(labels[2], ALERT))
+    drawing.add(_legend(legend, 10, height - 13, font))
+    left = stringWidth(short_eur(top), font, size) + 12
+    plot_x, plot_y, plot_w, plot_h = left, 30, width - left - 12, height - 30 - 28
+    ticks = round(top / step)
+    for i in range(ticks + 1):
+        y = plot_y + plot_h * i / ticks
+        drawing.add(Line(plot_x, y, plot_x + plot_w, y, strokeColor=GRID, strokeWidth=0.5))
+        drawing.add(String(plot_x - 5, y - 3, short_eur(step * i), fontName=font, fontSize=size,
+                           fillColor=SUBTLE, textAnchor="end"))
+
+    def x_at(i: int) -> float:
+        return plot_x + (plot_w * i / (len(months) - 1) if len(months) > 1 else plot_w / 2)
+
+    def y_at(value: int) -> float:
+        return plot_y + plot_h * value / top
+
+    every = max(1, math.ceil(len(months) / 12))
+    for i, month in enumerate(months):
+        if i % every == 0 or i == len(months) - 1:
+            drawing.add(Line(x_at(i), plot_y, x_at(i), plot_y - 3, strokeColor=SUBTLE, strokeWidth=0.5))
+            drawing.add(String(x_at(i), plot_y - 13, month, fontName=font, fontSize=size, fillColor=SUBTLE,
+                               textAnchor="middle"))
+    if envelope_cents:
+        drawing.add(Line(plot_x, y_at(envelope_cents), plot_x + plot_w, y_at(envelope_cents),
+                         strokeColor=ALERT, strokeWidth=1.2, strokeDashArray=[5, 3]))
+    for values, color in ((bound, COMMITTED), (spent, SPENT)):
+        points = [c for i, v in enumerate(values) for c in (x_at(i), y_at(v))]
+        if len(values) == 1:
+            drawing.add(Rect(points[0] - 2, points[1] - 2, 4, 4, fillColor=color, strokeColor=None))
+        else:
+            drawing.add(PolyLine(points, strokeColor=color, strokeWidth=2, strokeLineJoin=1))
+    drawing.add(Line(plot_x, plot_y, plot_x + plot_w, plot_y, strokeColor=SUBTLE, strokeWidth=0.8))
+    return drawing
+
+
+# --- SVG for the web ----------------------------------------------------------------------
+
+SVG_NS = "http://www.w3.org/2000/svg"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+_WEB_FONTS = {"Helvetica": "Helvetica, Arial, 'Liberation Sans', sans-serif"}
+_URL_REF = re.compile(r"url\(#([^)]+)\)")
+
+
+def svg_markup(drawing: Drawing, title: str, chart_id: str, *, css_class: str = "chart-svg w-100 h-auto") -> Markup:
+    """The drawing as inline ``<svg>`` without any style attribute (CSP-safe).
+
+    `chart_id` must be unique on the page: it prefixes every id inside the SVG."""
+    root = ET.fromstring(renderSVG.drawToString(drawing).encode("utf-8"))
+    for el in root.iter():
+        style = el.attrib.pop("style", None)
+        if style:
+            for declaration in style.split(";"):
+                name, sep, value = declaration.partition(":")
+                name, value = name.strip(), value.strip()
+                if not sep or not name:
+                    continue
+                if value == "None":
+                    value = "none"
+                if name == "font-family":
+                    value = _WEB_FONTS.get(value, value)
+                el.set(name, value)
+        if el.get("transform") == "":
+            del el.attrib["transform"]
+        if "id" in el.attrib:
+            el.set("id", f"{chart_id}-{el.get('id')}")
+        for name, value in list(el.attrib.items()):
+            if "url(#" in value:
+                el.set(name, _URL_REF.sub(lambda m: f"url(#{chart_id}-{m.group(1)})", value))
+    for tag in ("title", "desc"):
+        for el in root.findall(f"{{{SVG_NS}}}{tag}"):
+            root.remove(el)
+    title_el = ET.Element(f"{{{SVG_NS}}}title", {"id": f"{chart_id}-title"})
+    title_el.text = title
+    root.insert(0, title_el)
+    for name in ("width", "height"):
+        root.attrib.pop(name, None)
+    root.set("role", "img")
+    root.set("aria-labelledby", f"{chart_id}-title")
+    root.set("class", css_class)
+    root.set("id", chart_id)
+    return Markup(ET.tostring(root, encoding="unicode"))
