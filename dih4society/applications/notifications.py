@@ -1,0 +1,101 @@
+"""Who hears about each step of an application, and what they are told.
+
+One function per audience; `announce()` maps a transition to its audiences and its
+message. Everything goes through `core.notify.notify` (in-app + e-mail outbox) in the
+caller's transaction. The person who took the step is not notified of it, and people
+who declared a conflict of interest are left out.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..auth.models import Role, User
+from ..core.money import eur
+from ..core.notify import notify
+from ..extensions import db
+from .models import Application
+
+
+def applicant_users(application: Application) -> list[User]:
+    """Active users of the applicant organisation."""
+    return list(db.session.scalars(sa.select(User).where(
+        User.organisation_id == application.organisation_id, User.active.is_(True))))
+
+
+def delivering_staff(application: Application) -> list[User]:
+    """Active staff of the partner that delivers the service."""
+    return list(db.session.scalars(sa.select(User).where(
+        User.role == Role.PARTNER_STAFF, User.partner_id == application.service.partner_id,
+        User.active.is_(True))))
+
+
+def managers() -> list[User]:
+    """Active managers."""
+    return list(db.session.scalars(sa.select(User).where(
+        User.role == Role.MANAGER, User.active.is_(True))))
+
+
+def reviewers(application: Application) -> list[User]:
+    """People who reviewed the application (not those who declared a conflict)."""
+    return [r.reviewer for r in application.reviews if not r.conflict_declared]
+
+
+def _send(actor, application: Application, audiences: list[list[User]], message: str) -> None:
+    excluded = {getattr(actor, "id", None)}
+    excluded |= {r.reviewer_id for r in application.reviews if r.conflict_declared}
+    people = [u for group in audiences for u in group if u.id not in excluded]
+    notify(people, message, application_id=application.id)
+
+
+def announce(actor, application: Application, step: str, before=None) -> None:
+    """Notify the people concerned by `step` (a transition name or "review_completed")."""
+    ref = application.reference or _("Draft #%(id)s", id=application.id)
+    service = application.service.name
+    org = application.organisation.legal_name
+    a = application
+    if step == "submit":
+        _send(actor, a, [applicant_users(a), managers(), delivering_staff(a)],
+              _("%(ref)s submitted: %(service)s for %(org)s.", ref=ref, service=service, org=org))
+    elif step == "withdraw":
+        audiences = [applicant_users(a)]
+        if before is not None and before.value != "draft":
+            audiences += [managers(), delivering_staff(a)]
+        _send(actor, a, audiences, _("%(ref)s (%(service)s) was withdrawn by the applicant.",
+                                     ref=ref, service=service))
+    elif step == "start_review":
+        _send(actor, a, [applicant_users(a)],
+              _("%(ref)s: the hub has started reviewing your application for %(service)s.",
+                ref=ref, service=service))
+    elif step == "return_for_info":
+        _send(actor, a, [applicant_users(a)],
+              _("%(ref)s: the hub asks for more information: %(question)s",
+                ref=ref, question=a.info_question or ""))
+    elif step == "resubmit":
+        _send(actor, a, [managers(), delivering_staff(a), reviewers(a)],
+              _("%(ref)s: %(org)s answered and resubmitted.", ref=ref, org=org))
+    elif step == "approve":
+        _send(actor, a, [applicant_users(a), delivering_staff(a)],
+              _("%(ref)s approved: %(service)s for %(org)s, %(amount)s.",
+                ref=ref, service=service, org=org, amount=eur(a.approved_cents)))
+    elif step == "reject":
+        _send(actor, a, [applicant_users(a)],
+              _("%(ref)s was not approved. Reason: %(reason)s", ref=ref, reason=a.decision_reason or ""))
+    elif step == "start_delivery":
+        _send(actor, a, [applicant_users(a), managers()],
+              _("%(ref)s: delivery of %(service)s has started.", ref=ref, service=service))
+    elif step == "record_delivery":
+        _send(actor, a, [applicant_users(a), managers()],
+              _("%(ref)s: %(service)s was delivered. Please confirm the delivery.",
+                ref=ref, service=service))
+    elif step == "confirm":
+        _send(actor, a, [applicant_users(a), delivering_staff(a), managers()],
+              _("%(ref)s is closed: delivery confirmed, actual cost %(cost)s.",
+                ref=ref, cost=eur(a.actual_cost_cents)))
+    elif step == "cancel":
+        _send(actor, a, [applicant_users(a), delivering_staff(a), managers()],
+              _("%(ref)s was cancelled. Reason: %(reason)s", ref=ref, reason=a.cancel_reason or ""))
+    elif step == "review_completed":
+        _send(actor, a, [managers()],
+              _("%(ref)s: a review is complete; the application can be decided.", ref=ref))

@@ -1,0 +1,173 @@
+"""Read side: the review queue with its filters and counts, an organisation's list,
+one application with everything its page shows, and its timeline.
+
+Related rows are loaded in the same query (joinedload / selectinload), so a page's
+query count does not grow with its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..auth.models import User
+from ..catalogue.models import Category, Service
+from ..core.models import AuditEvent
+from ..extensions import db
+from ..organisations.models import Organisation, OrgKind
+from ..reviews.models import Review
+from .models import Application, AppState
+
+
+@dataclass
+class QueueFilters:
+    """The queue's filters (all optional)."""
+
+    state: AppState | None = None
+    category: Category | None = None
+    partner_id: int | None = None
+    county: str | None = None
+    kind: OrgKind | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as query-string arguments (for pagination links)."""
+        return {
+            "state": self.state.value if self.state else "",
+            "category": self.category.value if self.category else "",
+            "partner": str(self.partner_id or ""),
+            "county": self.county or "",
+            "kind": self.kind.value if self.kind else "",
+            "from": self.submitted_from.isoformat() if self.submitted_from else "",
+            "to": self.submitted_to.isoformat() if self.submitted_to else "",
+        }
+
+
+def _filtered(stmt, f: QueueFilters, viewer: User, with_state: bool = True):
+    """Apply the filters; drafts are never in the queue, nor applications the viewer
+    declared a conflict of interest for."""
+    stmt = stmt.where(Application.state != AppState.DRAFT)
+    stmt = stmt.where(~sa.exists().where(
+        Review.application_id == Application.id, Review.reviewer_id == viewer.id,
+        Review.conflict_declared.is_(True)))
+    if with_state and f.state:
+        stmt = stmt.where(Application.state == f.state)
+    if f.category or f.partner_id:
+        stmt = stmt.join(Service, Service.id == Application.service_id)
+        if f.category:
+            stmt = stmt.where(Service.category == f.category)
+        if f.partner_id:
+            stmt = stmt.where(Service.partner_id == f.partner_id)
+    if f.county or f.kind:
+        stmt = stmt.join(Organisation, Organisation.id == Application.organisation_id)
+        if f.county:
+            stmt = stmt.where(Organisation.county == f.county)
+        if f.kind:
+            stmt = stmt.where(Organisation.kind == f.kind)
+    if f.submitted_from:
+        stmt = stmt.where(Application.submitted_at >= datetime.combine(f.submitted_from, time.min, UTC))
+    if f.submitted_to:
+        stmt = stmt.where(Application.submitted_at <= datetime.combine(f.submitted_to, time.max, UTC))
+    return stmt
+
+
+def queue_statement(f: QueueFilters, viewer: User):
+    """The filtered queue, oldest submission first, with organisation, service and partner."""
+    stmt = sa.select(Application).options(
+        joinedload(Application.organisation),
+        joinedload(Application.service).joinedload(Service.partner),
+    )
+    return _filtered(stmt, f, viewer).order_by(Application.submitted_at.asc(), Application.id.asc())
+
+
+def state_counts(f: QueueFilters, viewer: User) -> dict[AppState, int]:
+    """How many applications per state under the other filters (one GROUP BY)."""
+    stmt = sa.select(Application.state, sa.func.count(Application.id)).group_by(Application.state)
+    rows = db.session.execute(_filtered(stmt, f, viewer, with_state=False)).all()
+    return {state: count for state, count in rows}
+
+
+def for_organisation(organisation_id: int) -> list[Application]:
+    """An organisation's applications, newest first, with service and partner."""
+    return list(db.session.scalars(
+        sa.select(Application)
+        .options(joinedload(Application.service).joinedload(Service.partner))
+        .where(Application.organisation_id == organisation_id)
+        .order_by(Application.created_at.desc(), Application.id.desc())
+    ).unique())
+
+
+def for_page(application_id: int) -> Application | None:
+    """One application with what its page shows, in a fixed number of queries."""
+    return db.session.scalar(
+        sa.select(Application)
+        .options(
+            joinedload(Application.organisation),
+            joinedload(Application.service).joinedload(Service.partner),
+            joinedload(Application.decided_by),
+            selectinload(Application.outside_aid),
+            selectinload(Application.attachments),
+            selectinload(Application.reviews).joinedload(Review.reviewer),
+        )
+        .where(Application.id == application_id)
+    )
+
+
+EVENT_LABELS = {
+    "application.create": _l("Draft created"),
+    "application.update": _l("Application changed"),
+    "application.submit": _l("Submitted"),
+    "application.withdraw": _l("Withdrawn"),
+    "application.start_review": _l("Review started"),
+    "application.return_for_info": _l("Returned for information"),
+    "application.resubmit": _l("Answered and resubmitted"),
+    "application.approve": _l("Approved"),
+    "application.reject": _l("Rejected"),
+    "application.start_delivery": _l("Delivery started"),
+    "application.record_delivery": _l("Delivery recorded"),
+    "application.confirm": _l("Delivery confirmed, closed"),
+    "application.cancel": _l("Cancelled"),
+    "attachment.upload": _l("Document added"),
+    "attachment.delete": _l("Document removed"),
+    "review.save": _l("Review saved"),
+    "review.complete": _l("Review completed"),
+    "review.conflict": _l("Conflict of interest declared"),
+    "denied": _l("Refused attempt"),
+}
+
+
+@dataclass
+class TimelineEntry:
+    """One audit event of the application, ready to show."""
+
+    at: datetime
+    verb: str
+    actor: User | None
+    data: dict
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.verb, self.verb))
+
+
+#: Verbs only hub people see (reviews, conflicts, refused attempts).
+INTERNAL_VERBS = ("review.", "denied")
+
+
+def timeline(application: Application, internal: bool) -> list[TimelineEntry]:
+    """The application's audit events, oldest first; applicants see no internal ones."""
+    stmt = (sa.select(AuditEvent)
+            .where(AuditEvent.object_type == "application", AuditEvent.object_id == application.id)
+            .order_by(AuditEvent.id))
+    events = db.session.scalars(stmt).all()
+    if not internal:
+        events = [e for e in events if not e.verb.startswith(INTERNAL_VERBS)]
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = ({u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))}
+              if actor_ids else {})
+    return [TimelineEntry(e.created_at, e.verb, actors.get(e.actor_id), e.data or {}) for e in events]
