@@ -14,10 +14,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
 
+from .. import charts
 from ..budget.queries import Balance, Dashboard, Flow
 from .pdf import (
+    CONTENT_WIDTH,
+    FONT,
+    LANDSCAPE_WIDTH,
     Column,
     DocumentMeta,
     build_pdf,
@@ -27,6 +32,7 @@ from .pdf import (
     fmt_datetime,
     int_column,
     kv_table,
+    landscape_pages,
     money,
     money_column,
     percent,
@@ -63,12 +69,12 @@ class BudgetReportData:
 
 def _balance_table(rows: list[Balance], first: str, t_alloc: int | None = None) -> list:
     columns = [
-        Column(first, 2.3, wrap=True),
-        money_column(_("Allocated (EUR)"), 1.15),
-        money_column(_("Committed (EUR)"), 1.15),
-        money_column(_("Spent (EUR)"), 1.15),
-        money_column(_("Available (EUR)"), 1.15),
-        Column(_("Used"), 0.6, numeric=True),
+        Column(first, 160, wrap=True),
+        money_column(_("Allocated (EUR)"), 70),
+        money_column(_("Committed (EUR)"), 70),
+        money_column(_("Spent (EUR)"), 70),
+        money_column(_("Available (EUR)"), 70),
+        Column(_("Used"), 40, numeric=True),
     ]
     data = [(b.label, b.allocated, b.committed, b.spent, b.available, percent(b.used, b.allocated))
             for b in rows]
@@ -81,12 +87,12 @@ def _balance_table(rows: list[Balance], first: str, t_alloc: int | None = None) 
 
 def _flow_table(rows: list[Flow], first: str) -> list:
     columns = [
-        Column(first, 2.3, wrap=True),
-        int_column(_("Organisations"), 0.95),
-        int_column(_("Applications"), 0.95),
-        money_column(_("Committed (EUR)"), 1.2),
-        money_column(_("Spent (EUR)"), 1.2),
-        money_column(_("Committed + spent (EUR)"), 1.3),
+        Column(first, 140, wrap=True),
+        int_column(_("Organisations"), 70),
+        int_column(_("Applications"), 64),
+        money_column(_("Committed (EUR)"), 72),
+        money_column(_("Spent (EUR)"), 72),
+        money_column(_("Committed + spent (EUR)"), 76),
     ]
     data = [(f.label, f.organisations, f.applications, f.committed, f.spent, f.used) for f in rows]
     total = (_("Total"), "", sum(f.applications for f in rows), sum(f.committed for f in rows),
@@ -94,22 +100,31 @@ def _flow_table(rows: list[Flow], first: str) -> list:
     return data_tables(columns, data, total=total)
 
 
-def _charts():
-    """The dashboard's chart module, if it is installed (it draws with reportlab.graphics)."""
-    try:
-        from .. import charts
-    except ImportError:  # pragma: no cover - the chart module ships with the budget package
-        return None
-    return charts
+def dashboard_charts(d: Dashboard, width: float = CONTENT_WIDTH) -> dict[str, Drawing]:
+    """The dashboard's four charts (the same `charts` builders, rows and series as the
+    dashboard page), drawn in the report's embedded font and page width."""
+    balance = [charts.Series(_("Spent"), charts.SPENT), charts.Series(_("Committed"), charts.COMMITTED),
+               charts.Series(_("Available"), charts.AVAILABLE)]
+    used = balance[:2]
+
+    def rows(balances: list[Balance]) -> list[tuple[str, list[int]]]:
+        return [(b.label, [b.spent, b.committed, max(b.available, 0)]) for b in balances]
+
+    font = {"font_name": FONT, "width": width}
+    return {
+        "monthly": charts.monthly_chart(
+            d.months, d.totals.envelope, height=230,
+            labels=(_("Committed or spent (cumulative)"), _("Spent (cumulative)"), _("Envelope")),
+            empty_message=_("No commitments yet"), **font),
+        "partners": charts.bar_chart(rows(d.partners), balance, empty_message=_("No accounts yet"), **font),
+        "categories": charts.bar_chart(rows(d.categories), balance, empty_message=_("No accounts yet"), **font),
+        "kinds": charts.bar_chart([(k.label, [k.spent, k.committed]) for k in d.kinds], used,
+                                  empty_message=_("No commitments yet"), **font),
+    }
 
 
-def _chart(name: str, *args) -> list:
-    module = _charts()
-    builder = getattr(module, name, None) if module else None
-    if builder is None:
-        return []
-    drawing = builder(*args)
-    return [spacer(2), drawing, spacer(2)] if drawing is not None else []
+def _figure(drawing: Drawing, caption: str, st) -> KeepTogether:
+    return KeepTogether([spacer(2), drawing, Paragraph(esc(caption), st.caption), spacer(2)])
 
 
 def budget_report_pdf(data: BudgetReportData, meta: DocumentMeta) -> bytes:
@@ -162,12 +177,14 @@ def budget_report_pdf(data: BudgetReportData, meta: DocumentMeta) -> bytes:
         [(labels.get(b.key, b.label), b.allocated, b.committed, b.spent, b.available) for b in d.funding],
         total=(_("Total"), t.envelope, t.committed, t.spent, t.uncommitted))
 
+    drawings = dashboard_charts(d)
     story.append(KeepTogether([Paragraph(esc(_("By partner")), st.h1),
                                *_balance_table(d.partners, _("Partner"))]))
-    story += _chart("partner_chart", d.partners)
+    story.append(_figure(drawings["partners"], _("Allocation per partner: spent, committed, available"), st))
     story.append(KeepTogether([Paragraph(esc(_("By category")), st.h1),
                                *_balance_table(d.categories, _("Category"))]))
-    story += _chart("category_chart", d.categories)
+    story.append(_figure(drawings["categories"],
+                         _("Allocation per EDIH category: spent, committed, available"), st))
     story.append(CondPageBreak(200))
     story.append(KeepTogether([
         Paragraph(esc(_("By kind of organisation")), st.h1),
@@ -176,10 +193,9 @@ def budget_report_pdf(data: BudgetReportData, meta: DocumentMeta) -> bytes:
         spacer(2),
         *_flow_table(d.kinds, _("Kind of organisation")),
     ]))
-    story += _chart("kind_chart", d.kinds)
+    story.append(_figure(drawings["kinds"], _("Money per kind of organisation: spent and committed"), st))
     story.append(KeepTogether([Paragraph(esc(_("By county")), st.h1),
                                *_flow_table(d.counties, _("County"))]))
-    story += _chart("county_chart", d.counties)
 
     story.append(CondPageBreak(180))
     story.append(KeepTogether([
@@ -196,7 +212,8 @@ def budget_report_pdf(data: BudgetReportData, meta: DocumentMeta) -> bytes:
     if d.months:
         story.append(CondPageBreak(200))
         story.append(Paragraph(esc(_("Movements per month")), st.h1))
-        story += _chart("monthly_chart", d.months)
+        story.append(_figure(drawings["monthly"],
+                             _("Commitments and spending per month, cumulated, against the envelope"), st))
         story += data_tables(
             [Column(_("Month"), 1.2), money_column(_("Committed (EUR)"), 1.3),
              money_column(_("Released (EUR)"), 1.3), money_column(_("Spent (EUR)"), 1.3)],
@@ -208,14 +225,14 @@ def budget_report_pdf(data: BudgetReportData, meta: DocumentMeta) -> bytes:
     story.append(KeepTogether([
         Paragraph(esc(_("Largest beneficiaries")), st.h1),
         *data_tables([
-            Column(_("Organisation"), 2.6, wrap=True), Column(_("Kind"), 1.1, wrap=True),
-            Column(_("County"), 1, wrap=True), int_column(_("Applications"), 0.85),
-            money_column(_("Committed (EUR)"), 1.1), money_column(_("Spent (EUR)"), 1.1),
+            Column(_("Organisation"), 150, wrap=True), Column(_("Kind"), 62, wrap=True),
+            Column(_("County"), 72, wrap=True), int_column(_("Applications"), 62),
+            money_column(_("Committed (EUR)"), 72), money_column(_("Spent (EUR)"), 72),
         ], [(b.name, b.kind.label, data.county_names.get(b.county, b.county), b.applications, b.committed, b.spent)
             for b in d.beneficiaries]),
     ]))
 
-    story.append(PageBreak())
+    story += landscape_pages()
     story.append(Paragraph(esc(_("Approved and closed applications")), st.h1))
     story.append(Paragraph(esc(_(
         "Applications approved, in delivery, delivered or closed. Spent is the final cost booked "
@@ -234,11 +251,11 @@ def budget_report_pdf(data: BudgetReportData, meta: DocumentMeta) -> bytes:
                    r.approved_cents, r.spent_cents)
 
     columns = [
-        Column(_("Reference"), 78), Column(_("Beneficiary"), 100, wrap=True),
-        Column(_("County"), 52, wrap=True), Column(_("Service"), 92, wrap=True),
-        Column(_("Category"), 62, wrap=True), Column(_("Partner"), 40),
-        money_column(_("Approved (EUR)"), 55), money_column(_("Spent (EUR)"), 55),
+        Column(_("Reference"), 76), Column(_("Beneficiary"), 158, wrap=True),
+        Column(_("County"), 66, wrap=True), Column(_("Service"), 158, wrap=True),
+        Column(_("Category"), 136, wrap=True), Column(_("Partner"), 40),
+        money_column(_("Approved (EUR)"), 64), money_column(_("Spent (EUR)"), 64),
     ]
-    story += data_tables(columns, rows(), font_size=7.5,
+    story += data_tables(columns, rows(), font_size=7.5, width=LANDSCAPE_WIDTH,
                          total=lambda: (_("Total"), "", "", "", "", "", approved, spent))
     return build_pdf(story, meta)

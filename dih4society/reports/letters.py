@@ -61,23 +61,27 @@ class DecisionLetter:
     closed_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    ceiling_cents: int | None = None  # of the legal basis
+    window_years: int = 3
 
 
 def _legal_text(letter: DecisionLetter) -> str:
     aid = money(letter.aid_cents)
+    ceiling, years = money(letter.ceiling_cents), letter.window_years
     if letter.legal_basis == "de_minimis":
         return _("The aid is granted as de minimis aid under Commission Regulation (EU) 2023/2831 "
                  "of 13 December 2023 on the application of Articles 107 and 108 of the Treaty on "
                  "the Functioning of the European Union to de minimis aid. Its gross grant equivalent "
                  "is EUR %(aid)s. De minimis aid received by the single undertaking over any period of "
-                 "three years may not exceed EUR 300,000: declare this aid in every application for de "
-                 "minimis aid in the next three years and keep this letter for ten years.", aid=aid)
+                 "%(years)d years may not exceed EUR %(ceiling)s: declare this aid in every application "
+                 "for de minimis aid in the next %(years)d years and keep this letter for ten years.",
+                 aid=aid, ceiling=ceiling, years=years)
     if letter.legal_basis == "gber_28":
         return _("The aid is granted under Article 28 of Commission Regulation (EU) No 651/2014 "
                  "(General Block Exemption Regulation), aid for innovation advisory services and "
-                 "innovation support services. Its gross grant equivalent is EUR %(aid)s. The aid "
-                 "counts towards the ceiling per undertaking over any period of three years; keep "
-                 "this letter for ten years.", aid=aid)
+                 "innovation support services. Its gross grant equivalent is EUR %(aid)s. Such aid "
+                 "may not exceed EUR %(ceiling)s per undertaking over any period of %(years)d years; "
+                 "keep this letter for ten years.", aid=aid, ceiling=ceiling, years=years)
     return _("The service is provided free of charge and does not constitute state aid to your "
              "organisation: a public body acting in a non-economic capacity, or a service outside "
              "the scope of the state-aid rules.")
@@ -138,9 +142,10 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
                 "This approval was cancelled on %(date)s; the commitment was released and the aid "
                 "grant reversed. Reason: %(reason)s", date=fmt_date(letter.cancelled_at, meta.timezone),
                 reason=letter.cancel_reason or "–")), st.body))
-        story.append(Paragraph(esc(_(
-            "The partner will contact you to agree the delivery. When the service has been "
-            "delivered, confirm it on the platform so that the application can be closed.")), st.body))
+        if letter.closed_at is None and letter.cancelled_at is None:
+            story.append(Paragraph(esc(_(
+                "The partner will contact you to agree the delivery. When the service has been "
+                "delivered, confirm it on the platform so that the application can be closed.")), st.body))
     else:
         story.append(Paragraph(esc(_("Decision to reject application %(ref)s", ref=letter.reference)),
                                st.letter_title))
@@ -261,11 +266,11 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
     grant_cols = [
         Column(_("Date"), 56),
         Column(_("Application"), 82),
-        Column(_("Service"), 100, wrap=True),
-        Column(_("Legal basis"), 90, wrap=True),
-        money_column(_("Market value (EUR)"), 58),
+        Column(_("Service"), 92, wrap=True),
+        Column(_("Legal basis"), 88, wrap=True),
+        money_column(_("Market value (EUR)"), 64),
         money_column(_("Aid (EUR)"), 55),
-        Column(_("Status"), 52, wrap=True),
+        Column(_("Status"), 66, wrap=True),
     ]
     rows = [
         (fmt_date(g.granted_on), g.reference, g.service_name, g.legal_basis_label,

@@ -6,9 +6,9 @@ story of flowables; this module adds the running header, the "Page X of Y" foote
 and the font that has the Romanian letters ș ț ă â î (the built-in Helvetica
 has no ș/ț, so text would come out as black boxes).
 
-Long tables go through `data_tables`, which cuts the rows into one `Table` per
-page-sized chunk: a single ReportLab table with thousands of rows is re-split on
-every page break and gets quadratically slow.
+Long tables go through `data_tables`, which lays the rows out as one `Table` per
+page (`PagedTable`): a single ReportLab table with thousands of rows is re-split
+on every page break and gets quadratically slow.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
@@ -32,9 +32,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
     KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -46,10 +51,9 @@ PAGE_SIZE = A4
 MARGIN_X = 18 * mm
 MARGIN_TOP = 22 * mm
 MARGIN_BOTTOM = 18 * mm
-#: Width available to the story between the side margins.
+#: Width available to the story between the side margins (portrait, landscape).
 CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN_X
-#: Rows per table chunk (DESIGN.md §5: one Table per page-sized chunk).
-CHUNK_ROWS = 40
+LANDSCAPE_WIDTH = PAGE_SIZE[1] - 2 * MARGIN_X
 
 BRAND = colors.HexColor("#1f4e79")
 RULE = colors.HexColor("#9aa5b1")
@@ -116,6 +120,8 @@ class Styles:
     small: ParagraphStyle = field(default_factory=lambda: _style("small", 8, leading=10.5,
                                                                   textColor=colors.HexColor("#444444")))
     cell: ParagraphStyle = field(default_factory=lambda: _style("cell", 8, leading=10))
+    caption: ParagraphStyle = field(default_factory=lambda: _style(
+        "caption", 8, leading=10, textColor=colors.HexColor("#444444"), alignment=TA_CENTER, spaceAfter=4))
     value: ParagraphStyle = field(default_factory=lambda: _style("value", 9.5, leading=13))
     cell_right: ParagraphStyle = field(default_factory=lambda: _style("cell_right", 8, leading=10,
                                                                        alignment=TA_RIGHT))
@@ -204,10 +210,11 @@ def _canvas_class(meta: DocumentMeta) -> type[rl_canvas.Canvas]:
             top = height - MARGIN_TOP + 6 * mm
             self.setFont(FONT, 7.5)
             self.setFillColor(colors.HexColor("#444444"))
-            hub = simpleSplit(meta.hub_name, FONT, 7.5, CONTENT_WIDTH * 0.6)
+            inner = width - 2 * MARGIN_X
+            hub = simpleSplit(meta.hub_name, FONT, 7.5, inner * 0.6)
             self.drawString(MARGIN_X, top + 2, hub[0] if hub else "")
             self.setFont(FONT_BOLD, 7.5)
-            title = simpleSplit(meta.title, FONT_BOLD, 7.5, CONTENT_WIDTH * 0.38)
+            title = simpleSplit(meta.title, FONT_BOLD, 7.5, inner * 0.38)
             self.drawRightString(width - MARGIN_X, top + 2, title[0] if title else "")
             self.line(MARGIN_X, top - 2, width - MARGIN_X, top - 2)
             bottom = MARGIN_BOTTOM - 8 * mm
@@ -222,14 +229,32 @@ def _canvas_class(meta: DocumentMeta) -> type[rl_canvas.Canvas]:
     return NumberedCanvas
 
 
+def _template(name: str, size: tuple[float, float]) -> PageTemplate:
+    frame = Frame(MARGIN_X, MARGIN_BOTTOM, size[0] - 2 * MARGIN_X, size[1] - MARGIN_TOP - MARGIN_BOTTOM,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=name)
+    return PageTemplate(id=name, frames=[frame], pagesize=size)
+
+
+def landscape_pages() -> list:
+    """Flowables that continue the story on landscape pages (for wide tables)."""
+    return [NextPageTemplate("landscape"), PageBreak()]
+
+
+def portrait_pages() -> list:
+    """Flowables that go back to portrait pages."""
+    return [NextPageTemplate("portrait"), PageBreak()]
+
+
 def build_pdf(story: list, meta: DocumentMeta) -> bytes:
-    """Lay out `story` on A4 pages with the running header and footer; return the bytes."""
+    """Lay out `story` on A4 pages (portrait, or landscape after `landscape_pages()`)
+    with the running header and footer; return the bytes."""
     register_fonts()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = BaseDocTemplate(
         buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
         topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=meta.title,
         author=meta.author or meta.hub_name, creator=meta.hub_name, subject=meta.title,
+        pageTemplates=[_template("portrait", PAGE_SIZE), _template("landscape", landscape(PAGE_SIZE))],
     )
     doc.build(story, canvasmaker=_canvas_class(meta))
     return buffer.getvalue()
@@ -282,17 +307,96 @@ def _wrap(text: str, font: str, size: float, width: float) -> str:
     return "\n".join(lines)
 
 
+class PagedTable(Flowable):
+    """A long table laid out one page-sized `Table` at a time (DESIGN.md §5).
+
+    ReportLab re-measures a whole `Table` every time it splits it at a page break,
+    so a table of thousands of rows costs quadratic time. Here every row is plain
+    text already broken into lines, so its height is known without ReportLab
+    (lines × leading + padding, the very formula `Table` uses): at each page break
+    this flowable cuts exactly the rows that fit into one `Table` with the header
+    on top, and keeps the rest for the next page. Linear time, and the header row
+    heads every page the table runs over (and only there)."""
+
+    def __init__(self, header: list[str], rows: list[list[str]], widths: list[float], style: TableStyle,
+                 leading: float, padding_v: float, total: list[str] | None = None,
+                 total_style: TableStyle | None = None, start: int = 0,
+                 cumulative: list[float] | None = None) -> None:
+        super().__init__()
+        self.header, self.rows, self.widths, self.style = header, rows, widths, style
+        self.leading, self.padding_v = leading, padding_v
+        self.total, self.total_style, self.start = total, total_style, start
+        if cumulative is None:
+            cumulative = [0.0]
+            for row in rows:
+                cumulative.append(cumulative[-1] + self._row_height(row))
+        self.cumulative = cumulative
+        self.width = sum(widths)
+        self._table: Table | None = None
+
+    def _row_height(self, row: list[str]) -> float:
+        return max(cell.count("\n") + 1 for cell in row) * self.leading + self.padding_v
+
+    def _height(self, end: int, with_total: bool) -> float:
+        h = self._row_height(self.header) + self.cumulative[end] - self.cumulative[self.start]
+        if with_total and self.total is not None:
+            h += self._row_height(self.total)
+        return h
+
+    def _make(self, end: int, with_total: bool) -> Table:
+        data = [self.header] + self.rows[self.start:end]
+        if with_total and self.total is not None:
+            data.append(self.total)
+        table = Table(data, colWidths=self.widths, repeatRows=1, style=self.style)
+        if with_total and self.total_style is not None:
+            table.setStyle(self.total_style)
+        return table
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.height = self._height(len(self.rows), True)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        table = self._make(len(self.rows), True)
+        _w, h = table.wrapOn(self.canv, self.width, self.height)
+        table.drawOn(self.canv, 0, self.height - h)
+
+    def split(self, availWidth: float, availHeight: float) -> list:  # noqa: N803
+        limit = availHeight - 0.01
+        end = len(self.rows)
+        if self._height(end, True) <= limit:
+            return [self]
+        # The last row that fits: a binary search over the cumulative heights.
+        lo, hi = self.start, end
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._height(mid, False) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        if lo == end:  # every row fits but not the total: keep the last row with it
+            lo = end - 1
+        if lo <= self.start:
+            return []  # not even one row: start on the next page
+        rest = PagedTable(self.header, self.rows, self.widths, self.style, self.leading, self.padding_v,
+                          self.total, self.total_style, start=lo, cumulative=self.cumulative)
+        return [self._make(lo, False), rest]
+
+
 def data_tables(columns: Sequence[Column], rows: Iterable[Sequence[Any]], *,
                 total: Sequence[Any] | Callable[[], Sequence[Any]] | None = None, width: float = CONTENT_WIDTH,
-                font_size: float = 8, chunk: int = CHUNK_ROWS, zebra: bool = True) -> list:
-    """Rows as one `Table` per `chunk` rows, each with the header row (repeated if a
-    chunk still breaks across a page), numbers right-aligned, an optional bold
-    total row at the end (or a callable giving it once the rows have been read, so
-    a generator of rows can add up its own total)."""
+                font_size: float = 8, zebra: bool = True) -> list:
+    """Rows as a table that runs over as many pages as it needs (see `PagedTable`):
+    the header row on every page, numbers right-aligned, text broken into lines
+    that fit their column, and an optional bold total row at the end (or a callable
+    giving it once the rows have been read, so a generator can add up its own
+    total)."""
     register_fonts()
     shares = sum(c.width for c in columns)
     widths = [width * c.width / shares for c in columns]
     padding = 3
+    top_pad, bottom_pad = 1.5, 2
+    leading = font_size * 1.25
     header = [_wrap(c.header, FONT_BOLD, font_size, w - 2 * padding) for c, w in zip(columns, widths, strict=True)]
     wrap_at = [(w - 2 * padding) if c.wrap else None for c, w in zip(columns, widths, strict=True)]
 
@@ -310,8 +414,8 @@ def data_tables(columns: Sequence[Column], rows: Iterable[Sequence[Any]], *,
         return out
 
     base = [
-        ("FONT", (0, 0), (-1, -1), FONT, font_size, font_size * 1.25),
-        ("FONT", (0, 0), (-1, 0), FONT_BOLD, font_size, font_size * 1.25),
+        ("FONT", (0, 0), (-1, -1), FONT, font_size, leading),
+        ("FONT", (0, 0), (-1, 0), FONT_BOLD, font_size, leading),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
@@ -319,47 +423,32 @@ def data_tables(columns: Sequence[Column], rows: Iterable[Sequence[Any]], *,
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
         ("LEFTPADDING", (0, 0), (-1, -1), padding),
         ("RIGHTPADDING", (0, 0), (-1, -1), padding),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), top_pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), bottom_pad),
     ]
     for i, col in enumerate(columns):
         if col.numeric:
             base.append(("ALIGN", (i, 0), (i, -1), "RIGHT"))
     if zebra:
         base.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]))
-    style = TableStyle(base)
 
-    flowables: list = []
-    batch: list[list[str]] = []
-
-    def flush(last: bool) -> None:
-        data = [header] + batch
-        extra = []
-        if last and total is not None:
-            totals = total() if callable(total) else total
-            # The total's label spans the empty cells that follow it.
-            span = 1
-            while span < len(totals) and totals[span] in ("", None) and not columns[span].numeric:
-                span += 1
-            label_width = sum(widths[:span]) - 2 * padding
-            data.append([_wrap(str(totals[0]), FONT_BOLD, font_size, label_width)]
-                        + cells(totals, FONT_BOLD)[1:])
-            extra = [("SPAN", (0, -1), (span - 1, -1))] if span > 1 else []
-            extra += [("FONT", (0, -1), (-1, -1), FONT_BOLD, font_size, font_size * 1.25),
+    body = [cells(row, FONT) for row in rows]
+    total_row = total_style = None
+    if total is not None:
+        totals = total() if callable(total) else total
+        # The total's label spans the empty cells that follow it.
+        span = 1
+        while span < len(totals) and totals[span] in ("", None) and not columns[span].numeric:
+            span += 1
+        label_width = sum(widths[:span]) - 2 * padding
+        total_row = [_wrap(str(totals[0]), FONT_BOLD, font_size, label_width)] + cells(totals, FONT_BOLD)[1:]
+        commands = [("SPAN", (0, -1), (span - 1, -1))] if span > 1 else []
+        commands += [("FONT", (0, -1), (-1, -1), FONT_BOLD, font_size, leading),
                      ("LINEABOVE", (0, -1), (-1, -1), 0.8, BRAND),
                      ("BACKGROUND", (0, -1), (-1, -1), HEADER_BG)]
-        table = Table(data, colWidths=widths, repeatRows=1, style=style)
-        if extra:
-            table.setStyle(TableStyle(extra))
-        flowables.append(table)
-
-    for row in rows:
-        if len(batch) >= chunk:
-            flush(False)
-            batch = []
-        batch.append(cells(row, FONT))
-    flush(True)
-    return flowables
+        total_style = TableStyle(commands)
+    return [PagedTable(header, body, widths, TableStyle(base), leading, top_pad + bottom_pad,
+                       total_row, total_style)]
 
 
 def kv_table(pairs: Sequence[tuple[str, Any]], st: Styles, *, width: float = CONTENT_WIDTH,

@@ -142,6 +142,8 @@ def decision_letter_data(application: Application) -> DecisionLetter:
         closed_at=application.closed_at if application.state is AppState.CLOSED else None,
         cancelled_at=application.cancelled_at if application.state is AppState.CANCELLED else None,
         cancel_reason=application.cancel_reason,
+        ceiling_cents=ceiling_for(basis) if basis else None,
+        window_years=current_app.config["AID_WINDOW_YEARS"],
     )
 
 

@@ -90,10 +90,12 @@ def _queue_filters() -> QueueFilters:
 
 
 def _ledger_filter() -> budget_queries.LedgerFilter:
+    """The ledger list's filters (`budget.ledger`'s form: account, kind, reference,
+    date_from, date_to)."""
     return budget_queries.LedgerFilter(
-        account_id=request.args.get("account", type=int), kind=_enum_arg("kind", LedgerKind),
-        reference=request.args.get("reference", "").strip()[:40],
-        date_from=_date_arg("from"), date_to=_date_arg("to"))
+        account_id=request.args.get("account", type=int) or None, kind=_enum_arg("kind", LedgerKind),
+        reference=request.args.get("reference", "").strip()[:20],
+        date_from=_date_arg("date_from"), date_to=_date_arg("date_to"))
 
 
 def _aid_filter() -> budget_queries.AidFilter:
