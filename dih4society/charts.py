@@ -8,25 +8,34 @@ Content-Security-Policy (``style-src 'self'``) would block, so they are rewritte
 SVG presentation attributes (``fill="…"``), ids are made unique per chart, and the
 result gets a title for screen readers. Pages show the figures in tables as well.
 
-Fonts: the web version uses Helvetica metrics (browsers substitute Arial/Liberation
-Sans, which share them); the PDF reports pass their embedded TrueType font
-(``font_name=``) so Romanian letters (ș, ț) are drawn.
+Fonts: text is laid out with DejaVu Sans (registered as ``ChartSans`` from the
+system's or ``reports/fonts``' TrueType file), so a PDF shows Romanian letters
+(ș, ț; the built-in Helvetica has none) and the browser, asked for DejaVu Sans or
+its metric twin Verdana, places the text where the layout expects it. Without the
+font file the charts fall back to Helvetica. Every builder takes ``font_name=``.
+
+The dashboard's builders (`partner_chart`, `category_chart`, `kind_chart`,
+`county_chart`, `monthly_chart`) take the rows of `budget.queries` as they come.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib.colors import Color, HexColor
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 
 BRAND = HexColor("#0b4f8a")
 ACCENT = HexColor("#f2a900")
@@ -41,7 +50,26 @@ SPENT = BRAND
 COMMITTED = ACCENT
 AVAILABLE = MUTED
 
-DEFAULT_FONT = "Helvetica"
+CHART_FONT = "ChartSans"
+FONT_DIRS = (
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "reports", "fonts"),
+    "/usr/share/fonts/truetype/dejavu",
+)
+_font: str | None = None
+
+
+def chart_font() -> str:
+    """The font the charts use: DejaVu Sans as ``ChartSans`` if found, else Helvetica."""
+    global _font
+    if _font is None:
+        _font = "Helvetica"
+        for directory in FONT_DIRS:
+            path = os.path.join(directory, "DejaVuSans.ttf")
+            if os.path.exists(path):
+                pdfmetrics.registerFont(TTFont(CHART_FONT, path))
+                _font = CHART_FONT
+                break
+    return _font
 
 
 @dataclass(frozen=True)
@@ -69,16 +97,17 @@ def short_eur(cents: float) -> str:
 
 
 def nice_scale(maximum: float, ticks: int = 5) -> tuple[float, float]:
-    """A round axis maximum at or above `maximum` and its tick step (1, 2, 2.5, 5 × 10^k)."""
+    """A round axis maximum at or above `maximum` and its step (1, 2, 2.5, 5 × 10^k),
+    with at most `ticks` steps: 1.68M gives (2M, 500k), 4M gives (4M, 1M)."""
     if maximum <= 0:
         return 1.0, 1.0
-    raw = maximum / ticks
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
+    power = 10 ** math.floor(math.log10(maximum / ticks))
+    for factor in (1, 2, 2.5, 5, 10, 20):
         step = factor * power
-        if step * ticks >= maximum:
-            return step * ticks, step
-    return 10 * power * ticks, 10 * power  # pragma: no cover - the loop always returns
+        count = math.ceil(maximum / step - 1e-9)
+        if count <= ticks:
+            return step * count, step
+    raise AssertionError("unreachable")  # pragma: no cover - factor 20 always fits
 
 
 def _fit(text: str, width: float, font: str, size: float) -> str:
@@ -108,20 +137,20 @@ def _empty(drawing: Drawing, message: str, font: str) -> Drawing:
 # --- charts ---------------------------------------------------------------------------------
 
 def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[Series], *,
-              width: float = 560, bar_height: float = 16, label_width: float | None = None,
-              maximum: int | None = None, empty_message: str = "No data yet",
-              font_name: str = DEFAULT_FONT) -> Drawing:
+              width: float = 480, bar_height: float = 16, label_width: float | None = None,
+              maximum: int | None = None, empty_message: str | None = None,
+              font_name: str | None = None) -> Drawing:
     """Horizontal stacked bars: one bar per row, one segment per series (amounts in cents).
 
     `rows` is ``[(label, [value per series, ...]), ...]``; e.g. per partner
     ``("UTCN", [spent, committed, available])`` draws the allocation split in three.
     The total of each bar is written at its end."""
-    font, size, gap = font_name, 9, 8
+    font, size, gap = font_name or chart_font(), 9, 8
     legend_h, axis_h = 22, 20
     height = legend_h + axis_h + max(len(rows), 1) * (bar_height + gap) + 4
     drawing = Drawing(width, height)
     if not rows:
-        return _empty(drawing, empty_message, font)
+        return _empty(drawing, empty_message or _("No data yet"), font)
     if label_width is None:
         label_width = min(max(stringWidth(label, font, size) for label, _ in rows) + 10, width * 0.32)
     totals = [sum(max(v, 0) for v in values) for _, values in rows]
@@ -164,10 +193,9 @@ def _month_rows(rows) -> list[tuple[str, int, int, int]]:
     return out
 
 
-def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 640, height: float = 260,
-                  labels: tuple[str, str, str] = ("Committed or spent (cumulative)", "Spent (cumulative)",
-                                                  "Envelope"),
-                  empty_message: str = "No commitments yet", font_name: str = DEFAULT_FONT) -> Drawing:
+def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 480, height: float = 240,
+                  labels: tuple[str, str, str] | None = None, empty_message: str | None = None,
+                  font_name: str | None = None) -> Drawing:
     """Commitments and spending month by month, cumulated, against the envelope.
 
     `rows` are ``(month "YYYY-MM", committed, released, spent)`` tuples in cents (or
@@ -175,11 +203,12 @@ def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 640
     them. The upper line is the money bound so far (commitments net of releases:
     spending only turns committed money into spent money), the lower one the
     money spent, the dashed line the envelope."""
-    font, size = font_name, 8
+    font, size = font_name or chart_font(), 8
     drawing = Drawing(width, height)
     data = _month_rows(rows)
     if not data:
-        return _empty(drawing, empty_message, font)
+        return _empty(drawing, empty_message or _("No commitments yet"), font)
+    labels = labels or (_("Committed or spent (cumulative)"), _("Spent (cumulative)"), _("Envelope"))
     months = [m for m, *_ in data]
     bound = list(accumulate(c - r for _, c, r, _s in data))
     spent = list(accumulate(s for *_, s in data))
@@ -189,7 +218,8 @@ def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 640
         legend.append(Series(labels[2], ALERT))
     drawing.add(_legend(legend, 10, height - 13, font))
     left = stringWidth(short_eur(top), font, size) + 12
-    plot_x, plot_y, plot_w, plot_h = left, 30, width - left - 12, height - 30 - 28
+    right = stringWidth("0000-00", font, size) / 2 + 6  # room for the last month's label
+    plot_x, plot_y, plot_w, plot_h = left, 30, width - left - right, height - 30 - 28
     ticks = round(top / step)
     for i in range(ticks + 1):
         y = plot_y + plot_h * i / ticks
@@ -203,9 +233,12 @@ def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 640
     def y_at(value: int) -> float:
         return plot_y + plot_h * value / top
 
-    every = max(1, math.ceil(len(months) / 12))
+    label_w = stringWidth("0000-00", font, size) + 8
+    every = max(1, math.ceil(len(months) * label_w / plot_w))
+    last = len(months) - 1
     for i, month in enumerate(months):
-        if i % every == 0 or i == len(months) - 1:
+        near_end = i != last and (last - i) < every and x_at(last) - x_at(i) < label_w
+        if (i % every == 0 and not near_end) or i == last:
             drawing.add(Line(x_at(i), plot_y, x_at(i), plot_y - 3, strokeColor=SUBTLE, strokeWidth=0.5))
             drawing.add(String(x_at(i), plot_y - 13, month, fontName=font, fontSize=size, fillColor=SUBTLE,
                                textAnchor="middle"))
@@ -222,12 +255,59 @@ def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 640
     return drawing
 
 
+# --- the dashboard's charts, from the rows of budget.queries ------------------------------
+
+def balance_series() -> list[Series]:
+    """Spent, committed, available: the three parts of an allocation."""
+    return [Series(_("Spent"), SPENT), Series(_("Committed"), COMMITTED), Series(_("Available"), AVAILABLE)]
+
+
+def used_series() -> list[Series]:
+    """Spent and committed: the money that went to beneficiaries."""
+    return [Series(_("Spent"), SPENT), Series(_("Committed"), COMMITTED)]
+
+
+def balance_chart(balances, **kw) -> Drawing:
+    """Bars of allocations (objects with label, spent, committed, available)."""
+    rows = [(b.label, [b.spent, b.committed, max(b.available, 0)]) for b in balances]
+    return bar_chart(rows, balance_series(), empty_message=kw.pop("empty_message", _("No accounts yet")), **kw)
+
+
+def flow_chart(flows, **kw) -> Drawing:
+    """Bars of money per group of beneficiaries (objects with label, spent, committed)."""
+    rows = [(f.label, [f.spent, f.committed]) for f in flows]
+    return bar_chart(rows, used_series(), empty_message=kw.pop("empty_message", _("No commitments yet")), **kw)
+
+
+def partner_chart(balances, **kw) -> Drawing:
+    """Allocation per partner: spent, committed, available."""
+    return balance_chart(balances, **kw)
+
+
+def category_chart(balances, **kw) -> Drawing:
+    """Allocation per EDIH category: spent, committed, available."""
+    return balance_chart(balances, **kw)
+
+
+def kind_chart(flows, **kw) -> Drawing:
+    """Spent and committed per kind of organisation."""
+    return flow_chart(flows, **kw)
+
+
+def county_chart(flows, **kw) -> Drawing:
+    """Spent and committed per county."""
+    return flow_chart(flows, **kw)
+
+
 # --- SVG for the web ----------------------------------------------------------------------
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
-_WEB_FONTS = {"Helvetica": "Helvetica, Arial, 'Liberation Sans', sans-serif"}
+_WEB_FONTS = {
+    "Helvetica": "Helvetica, Arial, 'Liberation Sans', sans-serif",
+    CHART_FONT: "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', sans-serif",
+}
 _URL_REF = re.compile(r"url\(#([^)]+)\)")
 
 

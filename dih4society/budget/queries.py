@@ -364,13 +364,14 @@ class LedgerFilter:
     date_to: date | None = None
 
 
-def ledger_select(f: LedgerFilter) -> sa.Select:
-    """Ledger entries, newest first, with account name, application reference and actor."""
-    stmt = (sa.select(LedgerEntry, BudgetAccount.name, Application.reference, User.full_name)
+def ledger_select(f: LedgerFilter, *, with_actor: bool = False) -> sa.Select:
+    """Ledger entries, newest first: (entry, account name, application reference[, actor name])."""
+    stmt = (sa.select(LedgerEntry, BudgetAccount.name, Application.reference)
             .join(BudgetAccount, BudgetAccount.id == LedgerEntry.account_id)
             .outerjoin(Application, Application.id == LedgerEntry.application_id)
-            .outerjoin(User, User.id == LedgerEntry.actor_id)
             .order_by(LedgerEntry.id.desc()))
+    if with_actor:
+        stmt = stmt.add_columns(User.full_name).outerjoin(User, User.id == LedgerEntry.actor_id)
     if f.account_id:
         stmt = stmt.where(LedgerEntry.account_id == f.account_id)
     if f.kind:

@@ -34,42 +34,26 @@ AID_VIEWERS = (Role.APPLICANT, *MANAGERS)
 
 # --- the manager's dashboard ----------------------------------------------------------------
 
-def _balance_series() -> list[charts.Series]:
-    return [charts.Series(_("Spent"), charts.SPENT), charts.Series(_("Committed"), charts.COMMITTED),
-            charts.Series(_("Available"), charts.AVAILABLE)]
-
-
-def _balance_rows(balances) -> list[tuple[str, list[int]]]:
-    return [(b.label, [b.spent, b.committed, max(b.available, 0)]) for b in balances]
-
-
 @bp.get("/")
 @roles_required(*MANAGERS)
 def dashboard():
     """Allocated, committed, spent and available, sliced every way a manager asks."""
     data = queries.dashboard()
-    used = [charts.Series(_("Spent"), charts.SPENT), charts.Series(_("Committed"), charts.COMMITTED)]
     svg = {
         "monthly": charts.svg_markup(
-            charts.monthly_chart(data.months, data.totals.envelope,
-                                 labels=(_("Committed or spent (cumulative)"), _("Spent (cumulative)"),
-                                         _("Envelope")),
-                                 empty_message=_("No commitments yet")),
+            charts.monthly_chart(data.months, data.totals.envelope, width=1000, height=300),
             _("Commitments and spending per month, cumulated, against the envelope"), "chart-monthly"),
-        "partners": charts.svg_markup(
-            charts.bar_chart(_balance_rows(data.partners), _balance_series(), empty_message=_("No accounts yet")),
-            _("Allocation per partner: spent, committed, available"), "chart-partners"),
-        "categories": charts.svg_markup(
-            charts.bar_chart(_balance_rows(data.categories), _balance_series(),
-                             empty_message=_("No accounts yet")),
-            _("Allocation per EDIH category: spent, committed, available"), "chart-categories"),
-        "kinds": charts.svg_markup(
-            charts.bar_chart([(k.label, [k.spent, k.committed]) for k in data.kinds], used,
-                             empty_message=_("No commitments yet")),
-            _("Money per kind of organisation: spent and committed"), "chart-kinds"),
+        "partners": charts.svg_markup(charts.partner_chart(data.partners, width=560),
+                                      _("Allocation per partner: spent, committed, available"), "chart-partners"),
+        "categories": charts.svg_markup(charts.category_chart(data.categories, width=560),
+                                        _("Allocation per EDIH category: spent, committed, available"),
+                                        "chart-categories"),
+        "kinds": charts.svg_markup(charts.kind_chart(data.kinds, width=560),
+                                   _("Money per kind of organisation: spent and committed"), "chart-kinds"),
+        "counties": charts.svg_markup(charts.county_chart(data.counties, width=560),
+                                      _("Money per county: spent and committed"), "chart-counties"),
     }
-    partner_ids = {int(p.key) for p in data.partners}
-    return render_template("budget/dashboard.html", d=data, svg=svg, partner_ids=partner_ids,
+    return render_template("budget/dashboard.html", d=data, svg=svg,
                            pipeline_by_partner=data.pipeline.by_partner)
 
 
@@ -196,7 +180,7 @@ def ledger():
         reference=(form.reference.data or "").strip()[:20],
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None)
-    page = queries.paginate_rows(queries.ledger_select(f), current_app.config["PAGE_SIZE"])
+    page = queries.paginate_rows(queries.ledger_select(f, with_actor=True), current_app.config["PAGE_SIZE"])
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("budget/ledger.html", form=form, page=page, args=args)
 
