@@ -24,6 +24,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..core.money import to_cents
@@ -140,7 +141,7 @@ class CancelForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    kind = SelectField(_l("Document"), choices=list(KINDS.items()))
+    kind = SelectField(_l("Document"), choices=[SelectChoice(value, label) for value, label in KINDS.items()])
     file = FileField(_l("File (PDF, PNG or JPEG)"), validators=[FileRequired()])
 
 

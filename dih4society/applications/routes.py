@@ -7,6 +7,7 @@ one service → commit → redirect.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -354,7 +355,8 @@ def download(application_id: int, attachment_id: int):
     path = attachments.path_of(attachment)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+    # Files are small (MAX_ATTACHMENT_BYTES): read them whole, so no file handle outlives the request.
+    response = send_file(io.BytesIO(path.read_bytes()), mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachment.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .models import Recommendation, RubricCriterion
@@ -14,7 +15,7 @@ class ReviewFormBase(FlaskForm):
     """Recommendation and comment; `review_form()` adds one score field per criterion."""
 
     recommendation = SelectField(_l("Recommendation"),
-                                 choices=[("", "—")] + [(r.value, r.label) for r in Recommendation])
+                                 choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in Recommendation])
     comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)], render_kw={"rows": 5})
     save = SubmitField(_l("Save for later"))
     complete = SubmitField(_l("Complete review"))

@@ -1,0 +1,145 @@
+"""Builders for workflow tests: a cast of people and applications taken to any state
+through the real services (so each carries its audit trail, ledger and aid records).
+
+Call inside an app context, after the demo base data (`seeded`) is loaded: the
+demo services, budget accounts, partners, manager and applicants are used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from factories import make_org, make_user
+
+from dih4society.applications import services
+from dih4society.applications.models import Application, AppState
+from dih4society.auth.models import Role, User
+from dih4society.catalogue.models import Service
+from dih4society.core.db import utcnow
+from dih4society.extensions import db
+from dih4society.organisations.models import Organisation, OrgKind
+from dih4society.reviews import services as reviews
+from dih4society.reviews.models import Recommendation
+
+S = AppState
+DOMAIN = "@dih4society.example"
+
+
+def demo_user(name: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.email == name + DOMAIN))
+
+
+def service(code: str = "TBI-ROB-01") -> Service:
+    """A demo service (TBI-ROB-01: UTCN, test before invest, GBER 28, enterprises, €18,000)."""
+    return db.session.scalar(sa.select(Service).where(Service.code == code))
+
+
+@dataclass
+class Cast:
+    """Everyone a workflow test needs, relative to `service` (delivered by UTCN)."""
+
+    applicant: User  # demo SME in Cluj
+    colleague: User  # a second user of the same organisation
+    other_applicant: User  # demo health organisation in Bihor
+    reviewer: User  # partner staff of another partner (CLUJIT)
+    deliverer: User  # partner staff of the delivering partner (UTCN): demo partner@
+    other_staff: User  # partner staff of a third partner (UO)
+    manager: User  # demo manager@
+    manager2: User  # a second manager
+    admin: User
+    service: Service
+
+    @property
+    def org(self) -> Organisation:
+        return self.applicant.organisation
+
+
+def make_cast() -> Cast:
+    applicant = demo_user("applicant")
+    colleague = make_user(Role.APPLICANT, org=applicant.organisation)
+    cast = Cast(applicant=applicant, colleague=colleague, other_applicant=demo_user("applicant2"),
+                reviewer=demo_user("partner.clujit"), deliverer=demo_user("partner"),
+                other_staff=demo_user("partner.uo"), manager=demo_user("manager"),
+                manager2=make_user(Role.MANAGER), admin=demo_user("admin"), service=service())
+    db.session.flush()
+    return cast
+
+
+def data(requested_cents: int = 1_500_000, **over) -> services.ApplicationData:
+    """A complete application: justification, amount and every declaration."""
+    values = dict(justification="We want to automate deburring with a cobot cell and test it first.",
+                  requested_cents=requested_cents, decl_sme=True, decl_not_in_difficulty=True,
+                  decl_no_recovery_order=True, decl_outside_aid_complete=True, outside_aid=[])
+    values.update(over)
+    return services.ApplicationData(**values)
+
+
+def other_org_applicant() -> User:
+    """An applicant of a fresh SME (neither demo organisation)."""
+    return make_user(Role.APPLICANT, org=make_org(OrgKind.SME))
+
+
+def review(reviewer: User, application: Application,
+           recommendation: Recommendation = Recommendation.APPROVE) -> None:
+    scores = {c.code: 4 for c in reviews.rubric()}
+    reviews.save_review(reviewer, application, scores, recommendation, "Solid request.", complete=True)
+
+
+def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: Service | None = None,
+          requested_cents: int = 1_500_000, approved_cents: int | None = None,
+          actual_cents: int | None = None, reviewed: bool = True) -> Application:
+    """An application of `applicant`'s organisation taken to `target` by the real services.
+
+    In review, it has one completed review by `cast.reviewer` unless `reviewed=False`."""
+    applicant = applicant or cast.applicant
+    svc = svc or cast.service
+    application = services.create_draft(applicant, svc, data(requested_cents))
+    if target is S.DRAFT:
+        return _done(application)
+    services.submit(applicant, application)
+    if target is S.SUBMITTED:
+        return _done(application)
+    if target is S.WITHDRAWN:
+        services.withdraw(applicant, application)
+        return _done(application)
+    services.start_review(cast.reviewer, application)
+    if target is S.IN_REVIEW and not reviewed:
+        return _done(application)
+    review(cast.reviewer, application)
+    if target is S.IN_REVIEW:
+        return _done(application)
+    if target is S.RETURNED:
+        services.return_for_info(cast.manager, application, "Who will take part?")
+        return _done(application)
+    if target is S.REJECTED:
+        services.reject(cast.manager, application, "Not a digital transformation need.")
+        return _done(application)
+    services.approve(cast.manager, application, approved_cents or application.requested_cents)
+    if target is S.APPROVED:
+        return _done(application)
+    if target is S.CANCELLED:
+        services.cancel(cast.manager, application, "Postponed by the beneficiary.")
+        return _done(application)
+    deliverer = _deliverer(cast, svc)
+    services.start_delivery(deliverer, application)
+    if target is S.IN_DELIVERY:
+        return _done(application)
+    actual = application.approved_cents if actual_cents is None else actual_cents
+    services.record_delivery(deliverer, application, utcnow().date(), "Two weeks of trials.", actual)
+    if target is S.DELIVERED:
+        return _done(application)
+    services.confirm(applicant, application, "")
+    return _done(application)
+
+
+def _deliverer(cast: Cast, svc: Service) -> User:
+    if svc.partner_id == cast.deliverer.partner_id:
+        return cast.deliverer
+    return db.session.scalar(sa.select(User).where(User.role == Role.PARTNER_STAFF,
+                                                   User.partner_id == svc.partner_id))
+
+
+def _done(application: Application) -> Application:
+    db.session.flush()
+    return application
