@@ -96,8 +96,10 @@ class Application(db.Model):
             name="actual_within_approved",
         ),
         sa.CheckConstraint("aid_cents IS NULL OR aid_cents >= 0", name="aid_nonneg"),
+        # Submitted once means a reference for ever; a draft withdrawn unsubmitted has none.
         sa.CheckConstraint(
-            "state = 'draft' OR reference IS NOT NULL", name="reference_once_submitted"
+            "reference IS NOT NULL OR (state IN ('draft', 'withdrawn') AND submitted_at IS NULL)",
+            name="reference_once_submitted",
         ),
         sa.CheckConstraint(
             "state NOT IN ('approved', 'in_delivery', 'delivered', 'closed') "

@@ -50,6 +50,11 @@ def is_delivering_staff(user, application: Application) -> bool:
             and user.partner_id == application.service.partner_id)
 
 
+def is_delivering_partner_member(user, application: Application) -> bool:
+    """Anyone attached to the delivering partner, whatever the role: a structural conflict."""
+    return user.partner_id is not None and user.partner_id == application.service.partner_id
+
+
 def own_review(user, application: Application):
     """The user's review row of this application (scores or conflict declaration), if any."""
     for review in application.reviews:
@@ -97,8 +102,8 @@ def _decider_rule(user, application: Application) -> str | None:
     """Four eyes: a manager who neither reviewed it nor has a conflict, after a completed review."""
     if has_conflict(user, application):
         return _("You declared a conflict of interest for this application.")
-    if is_delivering_staff(user, application):
-        return _("Staff of the delivering partner cannot decide on its services.")
+    if is_delivering_partner_member(user, application):
+        return _("People of the delivering partner cannot decide on its services.")
     if own_review(user, application) is not None:
         return _("You reviewed this application; someone who did not review it must decide (four eyes).")
     if not completed_reviews(application):

@@ -228,7 +228,7 @@ def upgrade():
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("state = 'draft' OR reference IS NOT NULL", name=op.f('ck_applications_reference_once_submitted')),
+    sa.CheckConstraint("reference IS NOT NULL OR (state IN ('draft', 'withdrawn') AND submitted_at IS NULL)", name=op.f('ck_applications_reference_once_submitted')),
     sa.CheckConstraint("state NOT IN ('approved', 'in_delivery', 'delivered', 'closed') OR approved_cents IS NOT NULL", name=op.f('ck_applications_approved_has_amount')),
     sa.CheckConstraint('actual_cost_cents IS NULL OR (actual_cost_cents >= 0 AND actual_cost_cents <= approved_cents)', name=op.f('ck_applications_actual_within_approved')),
     sa.CheckConstraint('aid_cents IS NULL OR aid_cents >= 0', name=op.f('ck_applications_aid_nonneg')),
