@@ -37,7 +37,7 @@ def _snapshot() -> None:
     PostgreSQL: REPEATABLE READ (READ COMMITTED would see commits between the
     statements and report phantom mismatches on a live system). SQLite in WAL keeps
     the snapshot of the first read for the whole transaction anyway."""
-    if is_postgres(db.session) and not db.session.in_transaction():
+    if is_postgres(db.session) and not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 

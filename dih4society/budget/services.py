@@ -246,11 +246,11 @@ def _application_account(application) -> BudgetAccount:
 
 def close_application_money(actor, application) -> None:
     """Book the actual cost as spent and release the rest of the commitment."""
-    account = _application_account(application)
     actual = application.actual_cost_cents or 0
-    if not 0 <= actual <= application.approved_cents:
+    if not application.approved_cents or not 0 <= actual <= application.approved_cents:
         raise DomainError(_("The actual cost must be between zero and the approved %(approved)s.",
                             approved=eur(application.approved_cents)), "actual_cost")
+    account = _application_account(application)
     rest = application.approved_cents - actual
     ref = application.reference or ""
     with db.session.begin_nested():
