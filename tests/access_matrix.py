@@ -135,18 +135,4 @@ CASES: dict[str, Case] = {
     "reports.export_applications": Case("/reports/export/applications.csv", allowed=MANAGERS),
     "reports.export_ledger": Case("/reports/export/ledger.xlsx", allowed=MANAGERS),
     "reports.export_aid_register": Case("/reports/export/aid-register.csv", allowed=MANAGERS),
-    # reports and exports (issue #5): the reports page, the budget and KPI reports and every
-    # export are for managers; a decision letter goes to the applicant organisation, the
-    # delivering partner's staff (partner@ delivers the UTCN service) and managers; an aid
-    # notice to the organisation itself and managers (anyone else: 404). More in tests/reports.
-    "reports.index": Case("/reports/", allowed=MANAGERS),
-    "reports.find": Case("/reports/find?reference=DIH-0000-000000", allowed=MANAGERS, ok_status=(302,)),
-    "reports.budget_pdf": Case("/reports/budget.pdf", allowed=MANAGERS),
-    "reports.kpi_pdf": Case("/reports/kpi.pdf", allowed=MANAGERS),
-    "reports.decision_letter": Case("/reports/applications/{approved_app_id}/decision.pdf", hidden=True),
-    "reports.aid_notice": Case("/reports/organisations/{org_id}/aid-notice.pdf",
-                               allowed=frozenset({APPLICANT, MANAGER, ADMIN}), hidden=True),
-    "reports.export_applications": Case("/reports/export/applications.csv", allowed=MANAGERS),
-    "reports.export_ledger": Case("/reports/export/ledger.xlsx", allowed=MANAGERS),
-    "reports.export_aid_register": Case("/reports/export/aid-register.csv", allowed=MANAGERS),
 }
