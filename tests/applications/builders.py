@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from conftest import login
 from factories import make_org, make_user
 
 from dih4society.applications import services
@@ -17,6 +18,7 @@ from dih4society.applications.models import Application, AppState
 from dih4society.auth.models import Role, User
 from dih4society.catalogue.models import Service
 from dih4society.core.db import utcnow
+from dih4society.core.models import AuditEvent
 from dih4society.extensions import db
 from dih4society.organisations.models import Organisation, OrgKind
 from dih4society.reviews import services as reviews
@@ -143,3 +145,45 @@ def _deliverer(cast: Cast, svc: Service) -> User:
 def _done(application: Application) -> Application:
     db.session.flush()
     return application
+
+
+def count_rows(model, *where) -> int:
+    """Rows of `model` matching `where`."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+# --- helpers of the route tests ------------------------------------------------------------
+
+def as_user(app, who: str):
+    client = app.test_client()
+    response = login(client, who)
+    assert b"Log out" in response.data, who
+    return client
+
+
+def state_of(app, application_id: int) -> AppState:
+    with app.app_context():
+        return db.session.get(Application, application_id).state
+
+
+def denied_events(app, application_id: int) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.verb == "denied", AuditEvent.object_type == "application",
+            AuditEvent.object_id == application_id)))
+
+
+def service_id(app, code="TBI-ROB-01") -> int:
+    with app.app_context():
+        return service(code).id
+
+
+FORM = {
+    "justification": "We want to automate deburring with a cobot cell and test it on our own parts first.",
+    "requested": "15000.00",
+    "decl_sme": "y", "decl_not_in_difficulty": "y", "decl_no_recovery_order": "y", "decl_outside_aid_complete": "y",
+    "outside_aid-0-grantor": "AFIR", "outside_aid-0-granted_on": "2025-03-01", "outside_aid-0-amount": "12000.50",
+    "outside_aid-1-grantor": "Consiliul Județean Cluj", "outside_aid-1-granted_on": "2024-11-15",
+    "outside_aid-1-amount": "5000",
+    "outside_aid-2-grantor": "", "outside_aid-2-granted_on": "", "outside_aid-2-amount": "",
+}
