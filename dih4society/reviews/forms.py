@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .models import Recommendation, RubricCriterion
 
@@ -15,7 +15,12 @@ class ReviewFormBase(FlaskForm):
     """Recommendation and comment; `review_form()` adds one score field per criterion."""
 
     recommendation = SelectField(_l("Recommendation"),
-                                 choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in Recommendation])
+                                 choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in Recommendation],
+                                 validate_choice=False)
+
+    def validate_recommendation(self, field) -> None:
+        if field.data and field.data not in {r.value for r in Recommendation}:
+            raise ValidationError(_l("Choose a recommendation from the list."))
     comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)], render_kw={"rows": 5})
     save = SubmitField(_l("Save for later"))
     complete = SubmitField(_l("Complete review"))

@@ -1,0 +1,48 @@
+"""The demo applications: every state, both demo organisations, built by the real workflow."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dih4society.applications.demo import seed_applications
+from dih4society.applications.models import Application, AppState
+from dih4society.budget.services import verify
+from dih4society.core.models import AuditEvent
+from dih4society.extensions import db
+from dih4society.organisations.models import Organisation
+from dih4society.reviews.models import Review
+
+
+def test_demo_applications_in_every_state_for_both_organisations(ctx, seeded):
+    lines = seed_applications()
+    assert "every state" in lines[0]
+    rows = db.session.execute(sa.select(Organisation.legal_name, Application.state)
+                              .join(Application.organisation)).all()
+    for name in ("Tehnoplast Someș SRL", "Clinica Sfânta Maria Oradea SRL"):
+        assert {state for org, state in rows if org == name} == set(AppState), name
+    reviewed = db.session.scalar(sa.select(sa.func.count(Review.id)).where(Review.completed_at.is_not(None)))
+    assert reviewed >= 12
+    assert db.session.scalar(sa.select(sa.func.count(Review.id)).where(Review.conflict_declared.is_(True))) == 1
+    # Built by the workflow: each application has the audit trail of its path.
+    closed = db.session.scalars(sa.select(Application).where(Application.state == AppState.CLOSED)).all()
+    for application in closed:
+        verbs = set(db.session.scalars(sa.select(AuditEvent.verb).where(
+            AuditEvent.object_type == "application", AuditEvent.object_id == application.id)))
+        assert {"application.submit", "application.approve", "application.confirm", "review.complete"} <= verbs
+    assert verify().ok, verify().problems
+
+
+def test_demo_applications_are_idempotent(ctx, seeded):
+    seed_applications()
+    count = db.session.scalar(sa.select(sa.func.count(Application.id)))
+    assert "already present" in seed_applications()[0]
+    assert db.session.scalar(sa.select(sa.func.count(Application.id))) == count
+
+
+def test_full_demo_seed_command(app, seeded):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--password", "correct-horse-battery-9"])
+    assert result.exit_code == 0, result.output
+    assert "22 demo applications" in result.output
+    again = runner.invoke(args=["seed-demo", "--password", "correct-horse-battery-9"])
+    assert "already present" in again.output
