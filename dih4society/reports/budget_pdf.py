@@ -225,7 +225,7 @@ def budget_report_pdf(data: BudgetReportData, meta: DocumentMeta) -> bytes:
     story.append(KeepTogether([
         Paragraph(esc(_("Largest beneficiaries")), st.h1),
         *data_tables([
-            Column(_("Organisation"), 150, wrap=True), Column(_("Kind"), 62, wrap=True),
+            Column(_("Organisation"), 140, wrap=True), Column(_("Kind"), 72, wrap=True),
             Column(_("County"), 72, wrap=True), int_column(_("Applications"), 62),
             money_column(_("Committed (EUR)"), 72), money_column(_("Spent (EUR)"), 72),
         ], [(b.name, b.kind.label, data.county_names.get(b.county, b.county), b.applications, b.committed, b.spent)
@@ -251,9 +251,9 @@ def budget_report_pdf(data: BudgetReportData, meta: DocumentMeta) -> bytes:
                    r.approved_cents, r.spent_cents)
 
     columns = [
-        Column(_("Reference"), 76), Column(_("Beneficiary"), 158, wrap=True),
-        Column(_("County"), 66, wrap=True), Column(_("Service"), 158, wrap=True),
-        Column(_("Category"), 136, wrap=True), Column(_("Partner"), 40),
+        Column(_("Reference"), 76), Column(_("Beneficiary"), 154, wrap=True),
+        Column(_("County"), 66, wrap=True), Column(_("Service"), 150, wrap=True),
+        Column(_("Category"), 148, wrap=True), Column(_("Partner"), 40),
         money_column(_("Approved (EUR)"), 64), money_column(_("Spent (EUR)"), 64),
     ]
     story += data_tables(columns, rows(), font_size=7.5, width=LANDSCAPE_WIDTH,

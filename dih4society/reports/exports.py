@@ -4,7 +4,8 @@ The column list says what each value is, so both formats show it right: euro
 amounts arrive as integer cents and leave as ``1234.50`` in CSV (a dot, no
 thousands separator: every spreadsheet reads it as a number) and as numeric XLSX
 cells formatted ``#,##0.00``; dates stay dates. CSV starts with a UTF-8 byte-order
-mark so Excel shows ș ț ă â î instead of mojibake, and is produced row by row
+mark so Excel shows ș ț ă â î instead of mojibake; text that a spreadsheet would
+run as a formula is neutralised in both formats. The CSV is produced row by row
 (`csv_chunks` is a generator), so a large export streams without being held in
 memory.
 """
@@ -83,9 +84,23 @@ def export_columns(name: str) -> list[ExportColumn]:
     return [ExportColumn(str(c.header), c.kind, c.width) for c in EXPORTS[name]]
 
 
+#: Text starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_text(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula (an organisation named
+    ``=HYPERLINK(…)``): prefix it with an apostrophe, as OWASP recommends."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_value(kind: str, value: Any, tz: ZoneInfo) -> Any:
     if value is None:
         return ""
+    if kind == TEXT:
+        return _safe_text(value)
     if kind == MONEY:
         return str(from_cents(value))
     if kind == DATETIME:
@@ -160,6 +175,11 @@ def xlsx_bytes(columns: Sequence[ExportColumn], rows: Iterable[Sequence[Any]], *
             elif kind == DATE:
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = "yyyy-mm-dd"
+                out.append(cell)
+            elif kind == TEXT and isinstance(value, str):
+                # Always a string cell: openpyxl would store "=…" as a formula.
+                cell = WriteOnlyCell(ws, value=value)
+                cell.data_type = "s"
                 out.append(cell)
             else:
                 out.append(value)

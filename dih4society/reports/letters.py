@@ -284,6 +284,7 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
             _("Total in force"), "", "", "", sum(g.market_value_cents for g in in_force),
             sum(g.aid_cents for g in in_force), ""))
         if len(in_force) != len(notice.grants):
+            story.append(spacer(1.5))
             story.append(Paragraph(esc(_(
                 "Reversed grants (a cancelled service) are listed for the record; they do not count "
                 "towards any ceiling.")), st.small))
