@@ -176,8 +176,8 @@ def xlsx_bytes(columns: Sequence[ExportColumn], rows: Iterable[Sequence[Any]], *
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = "yyyy-mm-dd"
                 out.append(cell)
-            elif kind == TEXT and isinstance(value, str):
-                # Always a string cell: openpyxl would store "=…" as a formula.
+            elif kind == TEXT and isinstance(value, str) and value.startswith("="):
+                # A string cell, not a formula (openpyxl stores "=…" as a formula).
                 cell = WriteOnlyCell(ws, value=value)
                 cell.data_type = "s"
                 out.append(cell)
