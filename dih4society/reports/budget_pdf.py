@@ -251,10 +251,12 @@ def budget_report_pdf(data: BudgetReportData, meta: DocumentMeta) -> bytes:
                    r.approved_cents, r.spent_cents)
 
     columns = [
-        Column(_("Reference"), 76), Column(_("Beneficiary"), 154, wrap=True),
-        Column(_("County"), 66, wrap=True), Column(_("Service"), 150, wrap=True),
-        Column(_("Category"), 148, wrap=True), Column(_("Partner"), 40),
-        money_column(_("Approved (EUR)"), 64), money_column(_("Spent (EUR)"), 64),
+        # Points, summing to the landscape width: the reference, a county name and a
+        # seven-digit total fit on one line; long names wrap.
+        Column(_("Reference"), 74), Column(_("Beneficiary"), 143, wrap=True),
+        Column(_("County"), 64, wrap=True), Column(_("Service"), 143, wrap=True),
+        Column(_("Category"), 152, wrap=True), Column(_("Partner"), 38),
+        money_column(_("Approved (EUR)"), 63), money_column(_("Spent (EUR)"), 63),
     ]
     story += data_tables(columns, rows(), font_size=7.5, width=LANDSCAPE_WIDTH,
                          total=lambda: (_("Total"), "", "", "", "", "", approved, spent))
