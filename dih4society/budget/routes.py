@@ -18,7 +18,7 @@ from .. import charts
 from ..auth.models import Role
 from ..catalogue.models import Category, Partner
 from ..core.errors import DomainError
-from ..core.money import from_cents, to_cents
+from ..core.money import eur, from_cents, to_cents
 from ..core.security import MANAGERS, roles_required
 from ..extensions import db
 from ..organisations.models import Organisation, OrgKind
@@ -111,7 +111,7 @@ def set_envelope():
         else:
             db.session.commit()
             flash(_("The envelope is now %(amount)s, %(share)s%% from the EU.",
-                    amount=f"EUR {form.envelope.data:,.2f}", share=form.eu_share_percent.data), "success")
+                    amount=eur(to_cents(form.envelope.data)), share=form.eu_share_percent.data), "success")
             return redirect(url_for("budget.setup"))
     return _render_setup(envelope=form)
 
@@ -134,7 +134,7 @@ def transfer():
         else:
             db.session.commit()
             if booked:
-                flash(_("%(amount)s moved from %(source)s to %(target)s.", amount=f"EUR {form.amount.data:,.2f}",
+                flash(_("%(amount)s moved from %(source)s to %(target)s.", amount=eur(to_cents(form.amount.data)),
                         source=source.name, target=target.name), "success")
             else:
                 flash(_("This transfer had already been booked; it was not booked again."), "info")
@@ -194,11 +194,13 @@ def aid_register():
     counties = current_app.config["COUNTIES"]
     own = current_user.role is Role.APPLICANT
     raw_kind = request.args.get("kind", "")
-    f = queries.AidFilter(
-        county=request.args.get("county", "") if request.args.get("county", "") in counties else "",
-        kind=OrgKind(raw_kind) if raw_kind in {k.value for k in OrgKind} else None,
-        q=request.args.get("q", "").strip()[:100],
-        organisation_id=current_user.organisation_id if own else None)
+    if own:  # an applicant sees its own organisation, whatever the filters say
+        f = queries.AidFilter(organisation_id=current_user.organisation_id or -1)
+    else:
+        f = queries.AidFilter(
+            county=request.args.get("county", "") if request.args.get("county", "") in counties else "",
+            kind=OrgKind(raw_kind) if raw_kind in {k.value for k in OrgKind} else None,
+            q=request.args.get("q", "").strip()[:100])
     stmt, today = queries.aid_register_select(f)
     page = queries.paginate_rows(stmt, current_app.config["PAGE_SIZE"])
     region = current_app.config["HUB_REGION_COUNTIES"]

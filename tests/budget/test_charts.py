@@ -1,0 +1,96 @@
+"""The chart module: drawings from plain data, CSP-safe inline SVG, the same drawing for PDFs."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from reportlab.graphics.shapes import Drawing
+
+from dih4society import charts
+
+SERIES = [charts.Series("Spent", charts.SPENT), charts.Series("Committed", charts.COMMITTED),
+          charts.Series("Available", charts.AVAILABLE)]
+MONTHS = [("2025-01", 1_000_000, 0, 0), ("2025-02", 5_000_000, 200_000, 300_000), ("2025-03", 0, 0, 4_000_000)]
+
+
+def test_charts_are_built_from_plain_data():
+    bars = charts.bar_chart([("UTCN", [100, 200, 300]), ("Chamber of Commerce <&> Bistrița", [0, 50, 10])], SERIES)
+    monthly = charts.monthly_chart(MONTHS, 40_000_000)
+    assert isinstance(bars, Drawing) and isinstance(monthly, Drawing)
+    assert bars.width == 480 and monthly.width == 480  # fit an A4 page between margins
+
+
+def test_monthly_chart_cumulates_commitments_net_of_releases(ctx):
+    drawing = charts.monthly_chart(MONTHS, 40_000_000, width=600)
+    from reportlab.graphics.shapes import PolyLine
+
+    lines = [s for s in drawing.contents if isinstance(s, PolyLine)]
+    assert len(lines) == 2
+    bound, spent = lines
+    ys = bound.points[1::2]
+    assert ys[0] < ys[1] == ys[2]  # 10,000 then 58,000 bound; spending does not change what is bound
+    assert spent.points[1] < spent.points[3] < spent.points[5]
+
+
+def test_svg_has_no_style_attributes_and_is_accessible(ctx):
+    drawing = charts.bar_chart([("Cluj <b>&</b> Napoca", [1_000, 2_000, 3_000])], SERIES)
+    svg = str(charts.svg_markup(drawing, "Allocation per partner", "chart-x"))
+    assert not re.search(r"\sstyle=", svg)
+    assert 'role="img"' in svg and 'aria-labelledby="chart-x-title"' in svg
+    root = ET.fromstring(svg)  # well-formed, text escaped
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    assert root.find("svg:title", ns).text == "Allocation per partner"
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "Cluj <b>&</b> Napoca" in texts
+    assert {e.get("id") for e in root.iter() if e.get("id")} <= {"chart-x", "chart-x-title", "chart-x-clip",
+                                                                 "chart-x-group"}
+    assert "url(#chart-x-clip)" in svg
+    assert any(e.get("fill") for e in root.iter("{http://www.w3.org/2000/svg}rect"))
+    assert "width" not in root.attrib and root.get("viewBox")
+
+
+def test_empty_data_draws_a_message(ctx):
+    svg = str(charts.svg_markup(charts.monthly_chart([]), "Empty", "e"))
+    assert "No commitments yet" in svg
+    assert "No data yet" in str(charts.svg_markup(charts.bar_chart([], SERIES), "Empty", "f"))
+
+
+def test_the_dashboard_builders_take_query_rows(ctx):
+    from dih4society.budget.queries import Balance, Flow, MonthRow
+
+    balances = [Balance("1", "UTCN", 1_000_000, 300_000, 200_000)]
+    flows = [Flow("sme", "SME", 300_000, 200_000, 3, 2)]
+    for drawing in (charts.partner_chart(balances), charts.category_chart(balances), charts.kind_chart(flows),
+                    charts.county_chart(flows), charts.monthly_chart([MonthRow("2026-01", 5, 1, 2)])):
+        assert isinstance(drawing, Drawing)
+
+
+def test_charts_draw_romanian_letters_in_pdfs(ctx):
+    """The chart font is a TrueType font with ș and ț (Helvetica has neither)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    font = charts.chart_font()
+    assert font == charts.CHART_FONT
+    face = pdfmetrics.getFont(font).face
+    assert ord("ș") in face.charToGlyph and ord("ț") in face.charToGlyph
+    from reportlab.graphics import renderPDF
+
+    pdf = renderPDF.drawToString(charts.bar_chart([("Bistrița-Năsăud", [1, 2, 3])], SERIES))
+    assert pdf.startswith(b"%PDF") and b"DejaVuSans" in pdf  # embedded
+
+
+@pytest.mark.parametrize("maximum, expected", [
+    (168_000_000, (200_000_000, 50_000_000)), (400_000_000, (400_000_000, 100_000_000)),
+    (31_100_000, (40_000_000, 10_000_000)), (1, (1, 0.2)), (0, (1.0, 1.0))])
+def test_axis_scales_are_round(maximum, expected):
+    top, step = charts.nice_scale(maximum)
+    assert (top, step) == pytest.approx(expected)
+    assert top >= maximum
+
+
+@pytest.mark.parametrize("cents, text", [(0, "€0"), (75_000, "€750"), (2_500_000, "€25k"),
+                                          (150_000_000, "€1.5M"), (-2_500_000, "-€25k")])
+def test_short_amounts_on_axes(cents, text):
+    assert charts.short_eur(cents) == text
