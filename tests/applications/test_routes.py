@@ -279,3 +279,35 @@ def test_every_step_through_the_pages(app, world):
         "application.submit", "application.start_review", "review.complete", "application.return_for_info",
         "application.resubmit", "application.start_review", "application.approve", "application.start_delivery",
         "application.record_delivery", "application.confirm"]
+
+
+def test_steps_carry_their_csrf_token(app_config, world):
+    """With CSRF on (as in production), the prefixed step forms post their own token."""
+    import re
+
+    from dih4society import create_app
+
+    csrf_app = create_app("testing", {**app_config, "WTF_CSRF_ENABLED": True})
+    client = csrf_app.test_client()
+
+    def hidden_fields(html: str, marker: str) -> dict:
+        form = html[html.index(marker):]
+        form = form[:form.index("</form>")]
+        return dict(re.findall(r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)"', form))
+
+    login_page = client.get("/auth/login").data.decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', login_page)
+    response = client.post("/auth/login", data={"email": "manager@dih4society.example", "password": "correct-horse-battery-9",
+                                                "csrf_token": token.group(1)}, follow_redirects=True)
+    assert b"Log out" in response.data
+    target = world["in_review"]
+    page = client.get(f"/applications/{target}").data.decode()
+    fields = hidden_fields(page, 'data-step="approve"')
+    assert "approve-csrf_token" in fields, fields
+    assert client.post(f"/applications/{target}/approve", data={"approve-amount": "15000"}).status_code == 400
+    response = client.post(f"/applications/{target}/approve", data={**fields, "approve-amount": "15000"})
+    assert response.status_code == 302
+    with csrf_app.app_context():
+        assert db.session.get(Application, target).state is S.APPROVED
+        db.engine.dispose()
