@@ -3,11 +3,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from ..auth.models import Role
 
-STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r is not Role.APPLICANT]
+STAFF_ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role if r is not Role.APPLICANT]
 
 
 class StaffUserForm(FlaskForm):

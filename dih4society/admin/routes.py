@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import Role, User
 from ..auth.services import create_user
@@ -25,7 +26,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _partner_choices():
-    return [(0, "—")] + [(p.id, p.name) for p in db.session.scalars(sa.select(Partner).order_by(Partner.name))]
+    return [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name) for p in db.session.scalars(sa.select(Partner).order_by(Partner.name))]
 
 
 @bp.get("/users")

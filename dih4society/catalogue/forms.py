@@ -12,6 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -29,15 +30,15 @@ class ServiceForm(FlaskForm):
                        Regexp(r"^[A-Z0-9][A-Z0-9-]*$", message=_l("Capital letters, digits and dashes."))])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
-    category = SelectField(_l("EDIH category"), choices=[(c.value, c.label) for c in Category])
+    category = SelectField(_l("EDIH category"), choices=[SelectChoice(c.value, c.label) for c in Category])
     partner_id = SelectField(_l("Delivering partner"), coerce=int)
     market_value = DecimalField(_l("Market value (EUR)"), places=2,
                                 validators=[InputRequired(), NumberRange(min=0.01, max=10_000_000)])
     aid_share_percent = IntegerField(_l("Aid share (%)"),
                                      validators=[InputRequired(), NumberRange(min=0, max=100)])
-    legal_basis = SelectField(_l("Legal basis"), choices=[(b.value, b.label) for b in LegalBasis])
+    legal_basis = SelectField(_l("Legal basis"), choices=[SelectChoice(b.value, b.label) for b in LegalBasis])
     eligible_kinds = MultiCheckboxField(_l("Eligible organisations"),
-                                        choices=[(k.value, k.label) for k in OrgKind],
+                                        choices=[SelectChoice(k.value, k.label) for k in OrgKind],
                                         validators=[DataRequired(message=_l("Choose at least one kind."))])
     active = BooleanField(_l("Active (shown in the catalogue)"), default=True)
     submit = SubmitField(_l("Save"))

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import Role
 from ..core.errors import DomainError
@@ -67,7 +68,7 @@ def detail(service_id: int):
 
 
 def _partner_choices():
-    return [(p.id, p.name) for p in db.session.scalars(sa.select(Partner).order_by(Partner.name))]
+    return [SelectChoice(p.id, p.name) for p in db.session.scalars(sa.select(Partner).order_by(Partner.name))]
 
 
 def _save(form: ServiceForm, service: Service | None):

@@ -4,22 +4,23 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from .models import OrgKind
 
 
-def county_choices() -> list[tuple[str, str]]:
+def county_choices() -> list[SelectChoice]:
     """The hub's region first (in configured order), then every other county by name."""
     counties = current_app.config["COUNTIES"]
     region = [c for c in current_app.config["HUB_REGION_COUNTIES"] if c in counties]
     rest = sorted((c for c in counties if c not in region), key=lambda c: counties[c])
-    return [("", _l("— choose —"))] + [(c, counties[c]) for c in region + rest]
+    return [SelectChoice("", _l("— choose —"))] + [SelectChoice(c, counties[c]) for c in region + rest]
 
 
 class RegistrationForm(FlaskForm):
     kind = SelectField(_l("Kind of organisation"),
-                       choices=[(k.value, k.label) for k in OrgKind],
+                       choices=[SelectChoice(k.value, k.label) for k in OrgKind],
                        validators=[DataRequired()])
     legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
     fiscal_code = StringField(_l("Fiscal code (CUI)"), validators=[DataRequired(), Length(max=14)],

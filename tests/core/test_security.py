@@ -1,0 +1,99 @@
+"""CSRF, cookies, security headers, error pages."""
+
+import sqlalchemy as sa
+from conftest import login
+
+from dih4society import create_app
+from dih4society.extensions import db
+from dih4society.organisations.models import Organisation
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(app_config, seeded):
+    app = create_app("testing", {**app_config, "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    response = client.post("/organisations/register", data={
+        "kind": "sme", "legal_name": "Fără Token SRL", "fiscal_code": "14399840",
+        "trade_register_no": "J12/1/2020", "county": "CJ", "caen_code": "2511", "headcount": 5,
+        "turnover": "100000", "balance_sheet": "100000", "full_name": "Ana Pop",
+        "email": "ana@example.org", "password": "violet-tractor-harbour",
+        "confirm": "violet-tractor-harbour"})
+    assert response.status_code in (200, 400)
+    assert b"CSRF" in response.data or response.status_code == 400
+    # A login form without the token is refused too.
+    response = client.post("/auth/login", data={"email": "admin@dih4society.example",
+                                                "password": "correct-horse-battery-9"})
+    assert b"Log out" not in response.data
+    with app.app_context():
+        assert db.session.scalar(sa.select(Organisation).where(Organisation.fiscal_code == "14399840")) is None
+        db.engine.dispose()
+
+
+def test_security_headers_and_cookie_flags(client, seeded):
+    response = client.get("/auth/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+    response = login(client, "manager", follow=False)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_refuses_to_start_without_secrets(monkeypatch):
+    import pytest
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        create_app("production")
+
+
+def test_404_and_403_pages_in_site_style(client, seeded):
+    login(client, "applicant")
+    response = client.get("/no/such/page")
+    assert response.status_code == 404 and b"navbar" in response.data
+    response = client.get("/admin/users")
+    assert response.status_code == 403 and b"navbar" in response.data
+
+
+def test_500_page_hides_the_trace_and_rolls_back(app, client, seeded):
+    @app.get("/boom-test")
+    def boom():  # pragma: no cover - exercised through the client
+        raise RuntimeError("secret internals")
+
+    from dih4society.core import security
+
+    security.PUBLIC_ENDPOINTS = security.PUBLIC_ENDPOINTS | {"boom"}
+    try:
+        app.testing = False
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+        response = client.get("/boom-test")
+    finally:
+        security.PUBLIC_ENDPOINTS = security.PUBLIC_ENDPOINTS - {"boom"}
+    assert response.status_code == 500
+    assert b"secret internals" not in response.data and b"Traceback" not in response.data
+
+
+def test_denied_access_is_audited(app, client, seeded):
+    from dih4society.core.models import AuditEvent
+
+    login(client, "applicant")
+    client.get("/admin/users")
+    with app.app_context():
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.verb == "denied")).one()
+        assert event.data["what"] == "admin.users" and event.actor_id == seeded["applicant"]
+
+
+def test_audit_table_is_insert_only(ctx, seeded):
+    import pytest
+    from sqlalchemy.exc import DatabaseError
+
+    assert db.session.execute(sa.text("SELECT count(*) FROM audit_events")).scalar() > 0
+    for statement in ("UPDATE audit_events SET verb = 'x'", "DELETE FROM audit_events"):
+        with pytest.raises(DatabaseError, match="insert-only"):
+            db.session.execute(sa.text(statement))
+        db.session.rollback()
