@@ -12,6 +12,7 @@ $(BIN)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
 	touch $@
 
 $(BIN)/.installed-test: requirements-test.txt $(BIN)/.installed
@@ -19,6 +20,7 @@ $(BIN)/.installed-test: requirements-test.txt $(BIN)/.installed
 	touch $@
 
 install: $(BIN)/.installed
+	$(BIN)/pybabel compile -d translations >/dev/null
 
 install-test: $(BIN)/.installed-test
 
