@@ -310,4 +310,5 @@ def test_steps_carry_their_csrf_token(app_config, world):
     assert response.status_code == 302
     with csrf_app.app_context():
         assert db.session.get(Application, target).state is S.APPROVED
+        db.session.remove()
         db.engine.dispose()
