@@ -297,10 +297,11 @@ def record_delivery(actor, application: Application, delivered_on: date, notes: 
     notes = _required_text(notes, "notes", _("Describe what was delivered."))
     if delivered_on is None or delivered_on > utcnow().date():
         raise DomainError(_("The delivery date cannot be in the future."), "delivered_on")
-    started = application.delivery_started_at or application.decided_at
-    if started is not None and delivered_on < started.date() - timedelta(days=1):
-        raise DomainError(_("The delivery date cannot be before the delivery started (%(date)s).",
-                            date=started.date().isoformat()), "delivered_on")
+    # Not before the approval (a day's slack for the time zone of the person typing it).
+    approved = application.decided_at
+    if approved is not None and delivered_on < approved.date() - timedelta(days=1):
+        raise DomainError(_("The delivery date cannot be before the approval (%(date)s).",
+                            date=approved.date().isoformat()), "delivered_on")
     if not 0 <= actual_cost_cents <= application.approved_cents:
         raise DomainError(_("The actual cost is between €0 and the approved %(amount)s.",
                             amount=eur(application.approved_cents)), "actual_cost")

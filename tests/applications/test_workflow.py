@@ -272,6 +272,22 @@ def test_actual_cost_at_most_the_approved_amount(cast):
     assert refused.value.field == "actual_cost"
 
 
+@pytest.mark.parametrize("days, ok", [(1, False), (0, True), (-1, True), (-2, False)])
+def test_the_delivery_date_is_between_the_approval_and_today(cast, days, ok):
+    from datetime import timedelta
+
+    application = build(cast, S.IN_DELIVERY)
+    application.decided_at = utcnow() - timedelta(days=30) if days == -2 else application.decided_at
+    when = utcnow().date() + timedelta(days=days) if days != -2 else (utcnow() - timedelta(days=32)).date()
+    if ok:
+        services.record_delivery(cast.deliverer, application, when, "Done.", 100)
+        assert application.state is S.DELIVERED and application.delivered_on == when
+    else:
+        with pytest.raises(DomainError) as refused:
+            services.record_delivery(cast.deliverer, application, when, "Done.", 100)
+        assert refused.value.field == "delivered_on" and application.state is S.IN_DELIVERY
+
+
 def test_reasons_and_questions_are_required(cast):
     application = build(cast, S.IN_REVIEW)
     for call, field in ((lambda: services.reject(cast.manager, application, "  "), "reason"),
