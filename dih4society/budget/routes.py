@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from .. import charts
 from ..auth.models import Role
@@ -65,10 +66,11 @@ def _setup_forms(envelope: EnvelopeForm | None = None, transfer: TransferForm | 
     envelope = envelope or EnvelopeForm(formdata=None)
     transfer = transfer or TransferForm(formdata=None)
     account = account or AccountForm(formdata=None)
-    choices = [(r.account_id, f"{r.label} ({_('available')}: {from_cents(r.available):,.2f})") for r in rows]
+    choices = [SelectChoice(r.account_id, _("%(account)s (available: %(amount)s)", account=r.label,
+                                             amount=eur(r.available))) for r in rows]
     transfer.source.choices = choices
     transfer.target.choices = choices
-    account.partner_id.choices = [(p.id, p.name) for p in db.session.scalars(
+    account.partner_id.choices = [SelectChoice(p.id, p.name) for p in db.session.scalars(
         sa.select(Partner).where(Partner.active.is_(True)).order_by(Partner.name))]
     return rows, envelope, transfer, account
 
@@ -172,7 +174,7 @@ def ledger():
     form = LedgerFilterForm(request.args)
     accounts = db.session.execute(sa.select(BudgetAccount.id, BudgetAccount.name)
                                   .order_by(BudgetAccount.is_reserve.desc(), BudgetAccount.name)).all()
-    form.account.choices = [(0, _("All accounts"))] + [(i, name) for i, name in accounts]
+    form.account.choices = [SelectChoice(0, _("All accounts"))] + [SelectChoice(i, name) for i, name in accounts]
     form.validate()
     f = queries.LedgerFilter(
         account_id=form.account.data if not form.account.errors else None,

@@ -58,7 +58,7 @@ def test_manager_reads_the_dashboard_and_the_aid_register(page, books, artifacts
 def test_admin_moves_money_between_accounts(page, books, artifacts_dir):
     _login(page, "admin")
     page.goto("/budget/setup")
-    page.select_option("#source", label="Unallocated reserve (available: 200,000.00)")
+    page.select_option("#source", label="Unallocated reserve (available: €200,000.00)")
     page.select_option("#target", index=3)
     page.fill("#amount", "25000")
     page.fill("#note", "extra for robotics")
