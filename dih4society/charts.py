@@ -243,8 +243,10 @@ def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 480
             drawing.add(String(x_at(i), plot_y - 13, month, fontName=font, fontSize=size, fillColor=SUBTLE,
                                textAnchor="middle"))
     if envelope_cents:
-        drawing.add(Line(plot_x, y_at(envelope_cents), plot_x + plot_w, y_at(envelope_cents),
-                         strokeColor=ALERT, strokeWidth=1.2, strokeDashArray=[5, 3]))
+        # A PolyLine, not a Line: the SVG renderer closes a Line's path ("… Z"), and the
+        # dashes of the way back would fill the gaps of the way out.
+        drawing.add(PolyLine([plot_x, y_at(envelope_cents), plot_x + plot_w, y_at(envelope_cents)],
+                             strokeColor=ALERT, strokeWidth=1.2, strokeDashArray=[5, 3]))
     for values, color in ((bound, COMMITTED), (spent, SPENT)):
         points = [c for i, v in enumerate(values) for c in (x_at(i), y_at(v))]
         if len(values) == 1:

@@ -27,8 +27,9 @@ def test_monthly_chart_cumulates_commitments_net_of_releases(ctx):
     from reportlab.graphics.shapes import PolyLine
 
     lines = [s for s in drawing.contents if isinstance(s, PolyLine)]
-    assert len(lines) == 2
-    bound, spent = lines
+    assert len(lines) == 3
+    envelope, bound, spent = lines
+    assert envelope.strokeDashArray == [5, 3] and len(envelope.points) == 4
     ys = bound.points[1::2]
     assert ys[0] < ys[1] == ys[2]  # 10,000 then 58,000 bound; spending does not change what is bound
     assert spent.points[1] < spent.points[3] < spent.points[5]
@@ -49,6 +50,13 @@ def test_svg_has_no_style_attributes_and_is_accessible(ctx):
     assert "url(#chart-x-clip)" in svg
     assert any(e.get("fill") for e in root.iter("{http://www.w3.org/2000/svg}rect"))
     assert "width" not in root.attrib and root.get("viewBox")
+
+
+def test_the_dashed_envelope_line_is_an_open_path(ctx):
+    """A closed path ("… Z") retraces itself and its dashes fill their own gaps."""
+    svg = str(charts.svg_markup(charts.monthly_chart(MONTHS, 40_000_000), "t", "m"))
+    dashed = re.findall(r"<(\w+)[^>]*stroke-dasharray[^>]*>", svg)
+    assert dashed == ["polyline"]
 
 
 def test_empty_data_draws_a_message(ctx):
