@@ -8,8 +8,8 @@ from dih4society.extensions import db
 from dih4society.organisations.models import Organisation
 
 
-def test_post_without_csrf_token_is_refused_and_changes_nothing(app_config, seeded):
-    app = create_app("testing", {**app_config, "WTF_CSRF_ENABLED": True})
+def test_post_without_csrf_token_is_refused_and_changes_nothing(make_app, seeded):
+    app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     response = client.post("/organisations/register", data={
         "kind": "sme", "legal_name": "Fără Token SRL", "fiscal_code": "14399840",
@@ -25,7 +25,6 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(app_config, seed
     assert b"Log out" not in response.data
     with app.app_context():
         assert db.session.scalar(sa.select(Organisation).where(Organisation.fiscal_code == "14399840")) is None
-        db.engine.dispose()
 
 
 def test_security_headers_and_cookie_flags(client, seeded):
