@@ -59,6 +59,9 @@ class Config:
         "HUB_FULL_NAME", "DIH4Society — European Digital Innovation Hub, North-West Romania"
     )
     APP_NAME = os.environ.get("APP_NAME", "Voucher platform")
+    #: Where users reach the site; links in e-mails are built from it, never from the
+    #: request's Host header (which a visitor controls).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     #: Counties of the hub's own region; they are listed first and get priority.
     HUB_REGION_COUNTIES = _env_list("HUB_REGION_COUNTIES", "BH,BN,CJ,MM,SM,SJ")
     COUNTIES = ROMANIAN_COUNTIES
@@ -141,6 +144,8 @@ class ProductionConfig(Config):
             raise RuntimeError("Production needs SECRET_KEY (at least 32 random characters).")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("Production needs DATABASE_URL (PostgreSQL).")
+        if not os.environ.get("PUBLIC_BASE_URL", "").startswith("https://"):
+            raise RuntimeError("Production needs PUBLIC_BASE_URL (https://…), used for links in e-mails.")
 
 
 CONFIGS = {

@@ -35,6 +35,7 @@ def create_app(config_name: str | None = None, test_config: dict[str, Any] | Non
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
+    register_converters(app)
     register_extensions(app)
     register_request_hooks(app)  # before the login gate: it sets the write intent
     register_blueprints(app)
@@ -52,6 +53,21 @@ def _select_locale() -> str:
     if session.get("lang") in langs:
         return session["lang"]
     return request.accept_languages.best_match(langs) or langs[0]
+
+
+#: Ids and numbers in URLs stay far inside 64-bit integers (SQLite and PostgreSQL).
+MAX_URL_INT = 10**15
+
+
+def register_converters(app: Flask) -> None:
+    """Bounded integers in paths: an absurd id is a 404, not a database overflow."""
+    from werkzeug.routing import IntegerConverter
+
+    class BoundedIntegerConverter(IntegerConverter):
+        def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_URL_INT, signed=False):
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
 
 
 def register_extensions(app: Flask) -> None:
@@ -154,11 +170,24 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     """SQLite write intent per request, and e-mail delivery after commit."""
-    from .core.db import write_intent
+    import re
+
+    from werkzeug.exceptions import BadRequest
+
+    from .core.db import WRITE_ON_GET, write_intent
+
+    too_long_number = re.compile(r"^\s*[-+]?\d{16,}\s*$")
 
     @app.before_request
     def _write_intent():
-        g.write_intent_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        writes = request.method not in ("GET", "HEAD", "OPTIONS") or request.endpoint in WRITE_ON_GET
+        g.write_intent_token = write_intent.set(writes)
+
+    @app.before_request
+    def _refuse_absurd_numbers():
+        # Page numbers and ids in query strings must fit 64-bit integers once multiplied.
+        if any(too_long_number.match(v) for v in request.args.values()):
+            raise BadRequest("A number in the address is too large.")
 
     @app.teardown_request
     def _reset_intent(_exc):

@@ -16,6 +16,8 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ..core import audit
 from ..core.errors import DomainError
@@ -70,6 +72,9 @@ def store(actor, application: Application, kind: str, stream: BinaryIO, filename
         raise workflow.WrongState(_("Documents can be added only to a draft or a returned application."))
     if kind not in KINDS:
         raise DomainError(_("Choose what kind of document this is."), "kind")
+    if len(application.attachments) >= MAX_ATTACHMENTS:
+        raise DomainError(_("An application holds at most %(n)d documents; remove one first.",
+                            n=MAX_ATTACHMENTS), "file")
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     data = stream.read(limit + 1)
     if not data:
@@ -85,6 +90,8 @@ def store(actor, application: Application, kind: str, stream: BinaryIO, filename
     with open(target, "xb") as fh:
         fh.write(data)
     os.chmod(target, 0o600)
+    # If the transaction that records it is rolled back, the file goes too (no orphans).
+    db.session.info.setdefault("new_files", []).append(target)
     attachment = Attachment(application_id=application.id, kind=kind,
                             original_name=_clean_name(filename, ext), stored_name=stored_name,
                             content_type=content_type, size_bytes=len(data), uploaded_by_id=actor.id)
@@ -94,6 +101,20 @@ def store(actor, application: Application, kind: str, stream: BinaryIO, filename
                  {"attachment_id": attachment.id, "kind": kind, "name": attachment.original_name,
                   "content_type": content_type, "size_bytes": len(data)})
     return attachment
+
+
+MAX_ATTACHMENTS = 20
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_new_files(session) -> None:
+    session.info.pop("new_files", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_new_files(session, _previous_transaction) -> None:
+    for path in session.info.pop("new_files", []):
+        Path(path).unlink(missing_ok=True)
 
 
 def remove(actor, application: Application, attachment: Attachment) -> Path:

@@ -15,7 +15,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -27,6 +26,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..core.forms import MoneyField
 from ..core.money import to_cents
 from .attachments import KINDS
 
@@ -51,7 +51,7 @@ class OutsideAidRowForm(Form):
 
     grantor = StringField(_l("Grantor"), validators=[Optional(), Length(max=200)])
     granted_on = DateField(_l("Date granted"), validators=[Optional()])
-    amount = DecimalField(_l("Amount (EUR)"), places=2,
+    amount = MoneyField(_l("Amount (EUR)"), places=2,
                           validators=[Optional(), NumberRange(min=Decimal("0.01"), max=10_000_000), two_decimals])
 
     def is_blank(self) -> bool:
@@ -76,7 +76,7 @@ class ApplicationForm(FlaskForm):
         _l("Why does your organisation need this service?"),
         description=_l("What you want to achieve, who will take part, and how you will use the result."),
         validators=[Length(max=5000)], render_kw={"rows": 6})
-    requested = DecimalField(_l("Value requested (EUR)"), places=2,
+    requested = MoneyField(_l("Value requested (EUR)"), places=2,
                              description=_l("At most the service's market value."),
                              validators=[InputRequired(), NumberRange(min=Decimal("0.01")), two_decimals])
     decl_sme = BooleanField(_l(
@@ -112,7 +112,7 @@ class ResubmitForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    amount = DecimalField(_l("Approved amount (EUR)"), places=2,
+    amount = MoneyField(_l("Approved amount (EUR)"), places=2,
                           description=_l("At most the requested amount."),
                           validators=[InputRequired(), NumberRange(min=Decimal("0.01")), two_decimals])
 
@@ -126,7 +126,7 @@ class DeliveryForm(FlaskForm):
     delivered_on = DateField(_l("Delivered on"), validators=[InputRequired()])
     notes = TextAreaField(_l("What was delivered"), validators=[DataRequired(), Length(max=5000)],
                           render_kw={"rows": 4})
-    actual_cost = DecimalField(_l("Actual cost (EUR)"), places=2,
+    actual_cost = MoneyField(_l("Actual cost (EUR)"), places=2,
                                description=_l("At most the approved amount."),
                                validators=[InputRequired(), NumberRange(min=0), two_decimals])
 

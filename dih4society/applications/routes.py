@@ -205,6 +205,8 @@ def _page(application: Application, forms: dict | None = None, upload: UploadFor
         upload=upload or UploadForm(prefix="upload", formdata=None),
         checks=eligibility.checklist(application) if staff else [],
         timeline_entries=queries.timeline(application, internal=staff),
+        # Reviewers' scores and recommendations are for the deciders, not for other reviewers.
+        show_scores=current_user.role in (Role.MANAGER, Role.ADMIN),
         conflict=ConflictForm(prefix="conflict", formdata=None),
         kinds=attachments.KINDS,
     ), status

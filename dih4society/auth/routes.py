@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -105,8 +105,8 @@ def forgot_password():
             sa.select(User).where(User.email == services.normalise_email(form.email.data))
         )
         if user is not None and user.active:
-            link = url_for("auth.reset_password", token=services.make_reset_token(user),
-                           _external=True)
+            link = current_app.config["PUBLIC_BASE_URL"] + url_for(
+                "auth.reset_password", token=services.make_reset_token(user))
             queue_email(user.email, _("Reset your password"),
                         _("Open this link within an hour to choose a new password:\n%(link)s",
                           link=link))

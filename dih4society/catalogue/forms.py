@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -16,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.forms import MoneyField
 from ..organisations.models import OrgKind
 from .models import Category, LegalBasis
 
@@ -32,7 +32,7 @@ class ServiceForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     category = SelectField(_l("EDIH category"), choices=[SelectChoice(c.value, c.label) for c in Category])
     partner_id = SelectField(_l("Delivering partner"), coerce=int)
-    market_value = DecimalField(_l("Market value (EUR)"), places=2,
+    market_value = MoneyField(_l("Market value (EUR)"), places=2,
                                 validators=[InputRequired(), NumberRange(min=0.01, max=10_000_000)])
     aid_share_percent = IntegerField(_l("Aid share (%)"),
                                      validators=[InputRequired(), NumberRange(min=0, max=100)])

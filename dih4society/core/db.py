@@ -17,6 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+#: GET endpoints that write (e.g. marking notifications read): they begin IMMEDIATE too,
+#: since a SQLite read transaction cannot be upgraded to a write in WAL mode.
+WRITE_ON_GET: set[str] = {"main.notifications"}
+
 #: Whether transactions begun in this context will write (SQLite: BEGIN IMMEDIATE).
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
 

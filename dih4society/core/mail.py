@@ -26,41 +26,56 @@ def queue_email(recipient: str, subject: str, body: str) -> OutboxEmail:
 
 
 def deliver_pending(limit: int = 100) -> int:
-    """Send unsent outbox messages (SMTP, or the log with no server). Returns the count sent."""
-    ids = db.session.scalars(
-        sa.select(OutboxEmail.id)
+    """Send unsent outbox messages (SMTP, or the log with no server). Returns the count sent.
+
+    Each message is first *claimed* with a guarded UPDATE on its attempt counter and
+    committed, so two app servers never send the same message and no database lock
+    is held while talking to the mail server; it is marked sent afterwards."""
+    db.session.rollback()  # never commit what a request left open; end its transaction
+    candidates = db.session.execute(
+        sa.select(OutboxEmail.id, OutboxEmail.attempts)
         .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < 5)
         .order_by(OutboxEmail.id)
         .limit(limit)
     ).all()
+    db.session.commit()
     sent = 0
-    for message_id in ids:
-        message = db.session.get(OutboxEmail, message_id)
-        if message is None or message.sent_at is not None:
-            continue
+    table = OutboxEmail.__table__
+    for message_id, attempts in candidates:
+        claimed = db.session.execute(
+            sa.update(table)
+            .where(table.c.id == message_id, table.c.attempts == attempts, table.c.sent_at.is_(None))
+            .values(attempts=attempts + 1)
+        ).rowcount
+        message = db.session.execute(
+            sa.select(table.c.recipient, table.c.subject, table.c.body).where(table.c.id == message_id)
+        ).one()
+        db.session.commit()
+        if claimed != 1:
+            continue  # another worker has it
         try:
-            _send(message)
+            _send(message.recipient, message.subject, message.body)
         except (OSError, smtplib.SMTPException) as exc:
-            message.attempts += 1
-            message.last_error = str(exc)[:500]
             log.warning("mail to %s failed: %s", message.recipient, exc)
+            db.session.execute(sa.update(table).where(table.c.id == message_id)
+                               .values(last_error=str(exc)[:500]))
         else:
-            message.attempts += 1
-            message.sent_at = utcnow()
+            db.session.execute(sa.update(table).where(table.c.id == message_id)
+                               .values(sent_at=utcnow(), last_error=None))
             sent += 1
         db.session.commit()
     return sent
 
 
-def _send(message: OutboxEmail) -> None:
+def _send(recipient: str, subject: str, body: str) -> None:
     server = current_app.config.get("MAIL_SERVER")
     if not server:
-        log.info("MAIL to=%s subject=%s\n%s", message.recipient, message.subject, message.body)
+        log.info("MAIL to=%s subject=%s\n%s", recipient, subject, body)
         return
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email.set_content(message.body)
+    email["To"] = recipient
+    email["Subject"] = subject
+    email.set_content(body)
     with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=10) as smtp:
         smtp.send_message(email)

@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask_babel import format_currency
 
 CENT = Decimal("0.01")
+#: The largest amount accepted anywhere (EUR 10 billion): far inside BigInteger cents.
+MAX_AMOUNT = Decimal("10000000000")
 
 
 def to_cents(amount: Decimal | int | str) -> int:
@@ -17,7 +19,13 @@ def to_cents(amount: Decimal | int | str) -> int:
         raise ValueError(f"not an amount: {amount!r}") from exc
     if not value.is_finite():
         raise ValueError("not a finite amount")
-    if value.quantize(CENT) != value:
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError("amount out of range")
+    try:
+        exact = value.quantize(CENT) == value
+    except InvalidOperation as exc:
+        raise ValueError("amount out of range") from exc
+    if not exact:
         raise ValueError("amounts have at most two decimals")
     return int(value * 100)
 

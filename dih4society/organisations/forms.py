@@ -3,10 +3,11 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
+from ..core.forms import MoneyField
 from .models import OrgKind
 
 
@@ -32,9 +33,9 @@ class RegistrationForm(FlaskForm):
     caen_code = StringField(_l("Main CAEN code"), validators=[DataRequired(), Length(min=4, max=4)])
     headcount = IntegerField(_l("Staff headcount (annual work units)"),
                              validators=[InputRequired(), NumberRange(min=0, max=10_000_000)])
-    turnover = DecimalField(_l("Annual turnover (EUR)"), places=2,
+    turnover = MoneyField(_l("Annual turnover (EUR)"), places=2,
                             validators=[InputRequired(), NumberRange(min=0, max=10**12)])
-    balance_sheet = DecimalField(_l("Balance-sheet total (EUR)"), places=2,
+    balance_sheet = MoneyField(_l("Balance-sheet total (EUR)"), places=2,
                                  validators=[InputRequired(), NumberRange(min=0, max=10**12)])
     full_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])

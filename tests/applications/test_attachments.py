@@ -124,3 +124,33 @@ def test_remove_a_document_from_a_draft(app, world):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Attachment, world["a_doc"]) is not None
+
+
+def test_file_of_a_rolled_back_upload_is_removed(app, tmp_path):
+    """A document whose database row is rolled back leaves no file behind."""
+    import io
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from dih4society.applications import attachments
+    from dih4society.applications.models import Application, AppState
+    from dih4society.auth.models import User
+    from dih4society.demo import seed_base
+    from dih4society.extensions import db
+
+    with app.app_context():
+        seed_base("correct-horse-battery-9")
+        db.session.commit()
+        user = db.session.scalar(sa.select(User).where(User.email == "applicant@dih4society.example"))
+        service_id = db.session.scalar(sa.text("SELECT id FROM services WHERE code = 'NET-EVT-01'"))
+        application = Application(organisation_id=user.organisation_id, service_id=service_id,
+                                  created_by_id=user.id, state=AppState.DRAFT, requested_cents=100_000)
+        db.session.add(application)
+        db.session.commit()
+        attachment = attachments.store(user, application, "signed_declaration",
+                                       io.BytesIO(b"%PDF-1.4\n%test\n"), "d.pdf")
+        stored = Path(app.config["UPLOAD_DIR"]) / attachment.stored_name
+        assert stored.exists()
+        db.session.rollback()
+        assert not stored.exists()

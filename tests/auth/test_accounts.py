@@ -120,7 +120,7 @@ def test_password_reset_by_emailed_token_single_use(app, client, seeded):
     with app.app_context():
         mail = db.session.scalars(sa.select(OutboxEmail)).one()
         assert mail.sent_at is not None  # delivered (to the log) after commit
-    link = re.search(r"http://localhost(/auth/reset/\S+)", mail.body).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/auth/reset/\S+)", mail.body).group(1)
     new = "granite-lantern-orchard"
     response = client.post(link, data={"password": new, "confirm": new}, follow_redirects=True)
     assert b"Your password is set" in response.data
@@ -184,3 +184,12 @@ def test_admin_cannot_create_staff_without_partner_or_with_weak_password(app, cl
     assert b"at least 12" in response.data
     with app.app_context():
         assert db.session.scalar(sa.select(User).where(User.email == "x@example.org")) is None
+
+
+def test_reset_link_ignores_a_forged_host_header(app, client, seeded):
+    client.post("/auth/forgot", data={"email": "manager@dih4society.example"},
+                headers={"Host": "evil.example"})
+    with app.app_context():
+        body = db.session.scalars(sa.select(OutboxEmail.body)).one()
+    assert "evil.example" not in body
+    assert app.config["PUBLIC_BASE_URL"] + "/auth/reset/" in body

@@ -1,5 +1,6 @@
 """CSRF, cookies, security headers, error pages."""
 
+import pytest
 import sqlalchemy as sa
 from conftest import login
 
@@ -40,7 +41,7 @@ def test_security_headers_and_cookie_flags(client, seeded):
 
 
 def test_production_refuses_to_start_without_secrets(monkeypatch):
-    import pytest
+
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -48,6 +49,9 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
         create_app("production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        create_app("production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/x")
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
         create_app("production")
 
 
@@ -88,7 +92,7 @@ def test_denied_access_is_audited(app, client, seeded):
 
 
 def test_audit_table_is_insert_only(ctx, seeded):
-    import pytest
+
     from sqlalchemy.exc import DatabaseError
 
     assert db.session.execute(sa.text("SELECT count(*) FROM audit_events")).scalar() > 0
@@ -96,3 +100,19 @@ def test_audit_table_is_insert_only(ctx, seeded):
         with pytest.raises(DatabaseError, match="insert-only"):
             db.session.execute(sa.text(statement))
         db.session.rollback()
+
+
+@pytest.mark.parametrize("path", [
+    "/catalogue/99999999999999999999",
+    "/catalogue/?partner=99999999999999999999",
+    "/catalogue/?page=99999999999999999",
+    "/admin/audit?object_id=99999999999999999999",
+    "/applications/99999999999999999999",
+    "/applications/queue?page=99999999999999999",
+    "/budget/ledger?page=99999999999999999",
+])
+def test_absurd_numbers_in_urls_are_a_clear_refusal(client, seeded, path):
+    login(client, "admin")
+    response = client.get(path)
+    assert response.status_code in (400, 404), response.status_code
+    assert b"navbar" in response.data

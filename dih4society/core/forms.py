@@ -1,0 +1,40 @@
+"""Form fields shared by every feature."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+
+from .money import to_cents
+
+
+class MoneyField(DecimalField):
+    """A euro amount: finite, at most two decimals, within `money.MAX_AMOUNT`.
+
+    Anything else (``1e30``, ``NaN``, ``1.005``) is a form error next to the field,
+    never an exception further down."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("places", 2)
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        raw = str(valuelist[0]).strip().replace(" ", "").replace("\u00a0", "")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            self.data = None
+            raise ValueError(self.gettext(_l("Enter an amount in euros, e.g. 1500.50."))) from None
+        try:
+            to_cents(value)
+        except ValueError:
+            self.data = None
+            if value.is_finite() and value.as_tuple().exponent < -2:
+                raise ValueError(self.gettext(_l("Use at most two decimals."))) from None
+            raise ValueError(self.gettext(_l("Enter an amount in euros, e.g. 1500.50."))) from None
+        self.data = value
