@@ -307,7 +307,7 @@ def seed_scale(n: int, apps_per_org: int = 4, seed_value: int = 2026) -> str:
             if approved is not None:
                 acc = accounts[key]
                 row["budget_account_id"] = acc.id
-                decided = submitted + timedelta(days=rng.randint(5, 30))
+                decided = min(submitted + timedelta(days=rng.randint(5, 30)), now)
                 row["decided_at"] = decided
                 aid_basis = svc.legal_basis if kind is not OrgKind.PUBLIC_INSTITUTION else LegalBasis.NO_AID
                 row["legal_basis"] = aid_basis
@@ -316,7 +316,7 @@ def seed_scale(n: int, apps_per_org: int = 4, seed_value: int = 2026) -> str:
                     grants.append(dict(application_id=app_id, organisation_id=org_id, undertaking_group=code,
                                        legal_basis=aid_basis, granted_on=decided.date(),
                                        market_value_cents=approved, aid_cents=row["aid_cents"],
-                                       reversed_on=decided.date() + timedelta(days=3) if state is AppState.CANCELLED else None,
+                                       reversed_on=min(decided + timedelta(days=3), now).date() if state is AppState.CANCELLED else None,
                                        created_at=decided))
                 entries.append(dict(account_id=acc.id, application_id=app_id, kind=LedgerKind.COMMIT,
                                     amount_cents=approved, idempotency_key=f"app:{app_id}:commit",
@@ -326,13 +326,13 @@ def seed_scale(n: int, apps_per_org: int = 4, seed_value: int = 2026) -> str:
                     room[key] -= approved
                     bal[0] += approved
                 elif state is AppState.CANCELLED:
-                    row["cancelled_at"] = decided + timedelta(days=3)
+                    row["cancelled_at"] = min(decided + timedelta(days=3), now)
                     row["cancel_reason"] = "Scale data"
                     entries.append(dict(account_id=acc.id, application_id=app_id, kind=LedgerKind.RELEASE,
                                         amount_cents=approved, idempotency_key=f"app:{app_id}:release",
-                                        note=ref, created_at=decided + timedelta(days=3)))
+                                        note=ref, created_at=min(decided + timedelta(days=3), now)))
                 else:  # closed
-                    closed = decided + timedelta(days=rng.randint(20, 90))
+                    closed = min(decided + timedelta(days=rng.randint(20, 90)), now)
                     row["closed_at"] = closed
                     row["delivered_on"] = closed.date()
                     room[key] -= actual

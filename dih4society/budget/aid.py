@@ -82,8 +82,8 @@ def aid_check(application, amount_cents: int, on: date) -> AidCheck:
 
     The window is the AID_WINDOW_YEARS before `on` (`on` included, the same date
     years earlier excluded). This hub's grants count unless reversed; for de minimis
-    the outside aid declared with this application counts too."""
-    from ..applications.models import OutsideAid
+    the outside aid declared counts too: this application's statement or the group's
+    latest earlier one, whichever is larger."""
 
     service = application.service
     basis = service.legal_basis if receives_aid(application) else LegalBasis.NO_AID
@@ -99,11 +99,36 @@ def aid_check(application, amount_cents: int, on: date) -> AidCheck:
             AidGrant.granted_on <= on, AidGrant.application_id != application.id))
     declared = 0
     if basis is LegalBasis.DE_MINIMIS:
-        declared = db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(OutsideAid.amount_cents), 0)).where(
-                OutsideAid.application_id == application.id,
-                OutsideAid.granted_on > start, OutsideAid.granted_on <= on))
+        declared = max(_declared_on(application.id, start, on),
+                       _declared_on(_latest_other_declaration(application, group), start, on))
     return AidCheck(basis, aid, int(granted), int(declared), ceiling_for(basis))
+
+
+def _declared_on(application_id: int | None, start: date, on: date) -> int:
+    """Outside de minimis aid listed on one application, inside the window."""
+    from ..applications.models import OutsideAid
+
+    if application_id is None:
+        return 0
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(OutsideAid.amount_cents), 0)).where(
+            OutsideAid.application_id == application_id,
+            OutsideAid.granted_on > start, OutsideAid.granted_on <= on)))
+
+
+def _latest_other_declaration(application, group: str) -> int | None:
+    """The group's most recent submitted declaration on another application.
+
+    Each application restates the outside aid of the last years, so the latest
+    statement counts (the same rule as the aid register); an application that
+    lists nothing cannot make earlier declared aid disappear."""
+    from ..applications.models import Application, AppState, OutsideAid
+
+    return db.session.scalar(
+        sa.select(sa.func.max(OutsideAid.application_id))
+        .join(Application, Application.id == OutsideAid.application_id)
+        .where(OutsideAid.undertaking_group == group, Application.state != AppState.DRAFT,
+               OutsideAid.application_id != application.id))
 
 
 def _lock_group(group: str) -> None:

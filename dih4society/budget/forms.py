@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -17,13 +16,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..catalogue.models import Category
+from ..core.forms import MoneyField
 from .models import LedgerKind
 
 
 class EnvelopeForm(FlaskForm):
     """The envelope and its funding split."""
 
-    envelope = DecimalField(_l("Envelope (EUR)"), places=2,
+    envelope = MoneyField(_l("Envelope (EUR)"), places=2,
                             validators=[InputRequired(), NumberRange(min=0, max=1_000_000_000)],
                             description=_l("A change is booked on the unallocated reserve."))
     eu_share_percent = IntegerField(_l("EU share (%)"), validators=[InputRequired(), NumberRange(min=0, max=100)],
@@ -36,7 +36,7 @@ class TransferForm(FlaskForm):
 
     source = SelectField(_l("From account"), coerce=int)
     target = SelectField(_l("To account"), coerce=int)
-    amount = DecimalField(_l("Amount (EUR)"), places=2,
+    amount = MoneyField(_l("Amount (EUR)"), places=2,
                           validators=[InputRequired(), NumberRange(min=0.01, max=1_000_000_000)])
     note = StringField(_l("Note"), validators=[Length(max=500)])
     #: One token per rendered form: a double click or a resent request books once.

@@ -25,6 +25,7 @@ class BudgetSettings(db.Model):
     __table_args__ = (
         sa.CheckConstraint("envelope_cents >= 0", name="envelope_nonneg"),
         sa.CheckConstraint("eu_share_percent BETWEEN 0 AND 100", name="eu_share_range"),
+        sa.CheckConstraint("id = 1", name="single_row"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +45,9 @@ class BudgetAccount(db.Model):
     __tablename__ = "budget_accounts"
     __table_args__ = (
         sa.UniqueConstraint("partner_id", "category"),
+        # One unallocated reserve, even if two first set-ups race.
+        sa.Index("uq_budget_accounts_one_reserve", "is_reserve", unique=True,
+                 sqlite_where=sa.text("is_reserve"), postgresql_where=sa.text("is_reserve")),
         sa.CheckConstraint("allocated_cents >= 0", name="allocated_nonneg"),
         sa.CheckConstraint("committed_cents >= 0", name="committed_nonneg"),
         sa.CheckConstraint("spent_cents >= 0", name="spent_nonneg"),

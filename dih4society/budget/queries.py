@@ -387,7 +387,11 @@ def ledger_select(f: LedgerFilter, *, with_actor: bool = False) -> sa.Select:
 
 
 def _day_start(day: date, plus_days: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=plus_days)
+    """Midnight UTC of `day` (+ days), clamped so 9999-12-31 cannot overflow."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    if plus_days and start >= datetime.max.replace(tzinfo=UTC) - timedelta(days=plus_days):
+        return datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+    return start + timedelta(days=plus_days)
 
 
 # --- the aid register ------------------------------------------------------------------

@@ -178,7 +178,7 @@ def set_envelope(actor, envelope_cents: int, eu_share_percent: int) -> BudgetSet
     old = settings.envelope_cents if settings else 0
     old_share = settings.eu_share_percent if settings else None
     if settings is None:
-        settings = BudgetSettings(envelope_cents=envelope_cents, eu_share_percent=eu_share_percent)
+        settings = BudgetSettings(id=1, envelope_cents=envelope_cents, eu_share_percent=eu_share_percent)
         db.session.add(settings)
     diff = envelope_cents - old
     if diff:
@@ -210,6 +210,10 @@ def transfer(actor, source: BudgetAccount, target: BudgetAccount, amount_cents: 
         raise DomainError(_("Transfer a positive amount."), "amount")
     if source.id == target.id:
         raise DomainError(_("Choose two different accounts."), "target")
+    if is_postgres(db.session):
+        # Lock both rows in id order, so opposite transfers queue instead of deadlocking.
+        db.session.execute(sa.select(BudgetAccount.id).where(BudgetAccount.id.in_([source.id, target.id]))
+                           .order_by(BudgetAccount.id).with_for_update())
     first = _post(source, LedgerKind.ALLOCATE, -amount_cents, f"{key}:out", actor=actor, note=note)
     if first is None:
         return False  # already booked by an earlier identical request

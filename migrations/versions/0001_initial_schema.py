@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('envelope_cents >= 0', name=op.f('ck_budget_settings_envelope_nonneg')),
     sa.CheckConstraint('eu_share_percent BETWEEN 0 AND 100', name=op.f('ck_budget_settings_eu_share_range')),
+    sa.CheckConstraint('id = 1', name=op.f('ck_budget_settings_single_row')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_settings'))
     )
     op.create_table('login_throttle',
@@ -140,6 +141,8 @@ def upgrade():
     )
     with op.batch_alter_table('budget_accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_budget_accounts_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index('uq_budget_accounts_one_reserve', ['is_reserve'], unique=True,
+                              sqlite_where=sa.text('is_reserve'), postgresql_where=sa.text('is_reserve'))
 
     op.create_table('services',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -484,6 +487,7 @@ def downgrade():
 
     op.drop_table('services')
     with op.batch_alter_table('budget_accounts', schema=None) as batch_op:
+        batch_op.drop_index('uq_budget_accounts_one_reserve')
         batch_op.drop_index(batch_op.f('ix_budget_accounts_partner_id'))
 
     op.drop_table('budget_accounts')

@@ -123,6 +123,22 @@ def test_declared_outside_de_minimis_counts_for_de_minimis_only(hub):
     assert check.declared_cents == 0 and check.fits
 
 
+def test_outside_aid_declared_earlier_still_counts_when_a_later_application_lists_none(hub):
+    org = make_org()
+    first = make_application(org, big_service(hub), 10_000 * EUR)
+    declare_outside_aid(first, 250_000 * EUR, DAY - timedelta(days=100))
+    budget.on_approve(hub.admin, first, 10_000 * EUR, DAY)  # 250k + 5k aid
+    second = make_application(org, big_service(hub), 100_000 * EUR)  # declares nothing
+    check = budget.aid_check(second, 100_000 * EUR, DAY)
+    assert check.declared_cents == 250_000 * EUR
+    with pytest.raises(budget.AidCeilingExceeded):
+        budget.on_approve(hub.admin, second, 100_000 * EUR, DAY)  # 255k + 50k > 300k
+    # A draft's list is no statement yet; a later submitted one with more replaces it.
+    third = make_application(org, big_service(hub), 10_000 * EUR)
+    declare_outside_aid(third, 280_000 * EUR, DAY - timedelta(days=50))
+    assert budget.aid_check(second, 100_000 * EUR, DAY).declared_cents == 280_000 * EUR
+
+
 def test_linked_enterprises_share_one_ceiling(hub):
     parent = make_org()
     subsidiary = make_org(undertaking_group=parent.undertaking_group)
