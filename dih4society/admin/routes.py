@@ -16,6 +16,7 @@ from ..auth.services import create_user
 from ..catalogue.models import Partner
 from ..core.db import UTCDateTime  # noqa: F401
 from ..core.errors import DomainError
+from ..core.forms import show_error
 from ..core.models import AuditEvent
 from ..core.security import roles_required
 from ..extensions import db
@@ -60,8 +61,7 @@ def new_user():
                                actor=current_user)
         except DomainError as exc:
             db.session.rollback()
-            field = getattr(form, exc.field or "", None) or form.email
-            field.errors = list(field.errors) + [exc.message]
+            show_error(form, exc, "email")
         else:
             db.session.commit()
             flash(_("User %(email)s created.", email=user.email), "success")

@@ -8,7 +8,7 @@ one service → commit → redirect.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask import (
@@ -27,8 +27,10 @@ from flask_login import current_user
 
 from ..auth.models import Role
 from ..catalogue.models import Category, Partner, Service
+from ..core.args import date_arg, enum_arg
 from ..core.audit import record_denied
 from ..core.errors import DomainError
+from ..core.forms import show_error
 from ..core.money import from_cents
 from ..core.security import STAFF, roles_required
 from ..extensions import db
@@ -60,19 +62,6 @@ def mine():
     return render_template("applications/mine.html", items=items)
 
 
-def _enum_arg(name: str, enum_cls):
-    raw = request.args.get(name, "")
-    try:
-        return enum_cls(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
-    except ValueError:
-        return None
 
 
 @bp.get("/queue")
@@ -80,10 +69,10 @@ def _date_arg(name: str) -> date | None:
 def queue():
     """Submitted applications with filters, pagination and the count per state."""
     f = queries.QueueFilters(
-        state=_enum_arg("state", AppState), category=_enum_arg("category", Category),
-        partner_id=request.args.get("partner", type=int), kind=_enum_arg("kind", OrgKind),
+        state=enum_arg("state", AppState), category=enum_arg("category", Category),
+        partner_id=request.args.get("partner", type=int), kind=enum_arg("kind", OrgKind),
         county=request.args.get("county") if request.args.get("county") in current_app.config["COUNTIES"] else None,
-        submitted_from=_date_arg("from"), submitted_to=_date_arg("to"))
+        submitted_from=date_arg("from"), submitted_to=date_arg("to"))
     page = db.paginate(queries.queue_statement(f, current_user),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     counts = queries.state_counts(f, current_user)
@@ -107,14 +96,6 @@ def _data(form: ApplicationForm) -> services.ApplicationData:
                      for row in form.aid_rows()])
 
 
-def _form_error(form, exc: DomainError) -> None:
-    target = getattr(form, exc.field or "", None)
-    if target is None or not hasattr(target, "errors") or isinstance(target.errors, dict):
-        form.form_errors.append(exc.message)
-    else:
-        target.errors = list(target.errors) + [exc.message]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.APPLICANT)
 def new():
@@ -135,7 +116,7 @@ def new():
                                                 submit_now=form.submit.data)
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Application %(ref)s submitted.", ref=application.reference) if form.submit.data
@@ -175,7 +156,7 @@ def edit(application_id: int):
             return refuse_exc(application_id, "application.update", exc)
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Application %(ref)s submitted.", ref=application.reference) if submit_now
@@ -235,7 +216,7 @@ def _step(application_id: int, name: str, call, success: str):
     except DomainError as exc:
         db.session.rollback()
         if exc.field and hasattr(form, exc.field):
-            _form_error(form, exc)
+            show_error(form, exc)
             return _page(queries.for_page(application_id), forms={name: form}, status=400)
         flash(exc.message, "danger")
         return redirect(url_for("applications.detail", application_id=application_id))
@@ -333,7 +314,7 @@ def upload(application_id: int):
                           form.file.data.filename)
     except DomainError as exc:
         db.session.rollback()
-        _form_error(form, exc)
+        show_error(form, exc)
         return _page(queries.for_page(application_id), upload=form, status=400)
     db.session.commit()
     flash(_("Document added."), "success")

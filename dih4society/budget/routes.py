@@ -19,6 +19,7 @@ from .. import charts
 from ..auth.models import Role
 from ..catalogue.models import Category, Partner
 from ..core.errors import DomainError
+from ..core.forms import show_error
 from ..core.money import eur, from_cents, to_cents
 from ..core.security import MANAGERS, roles_required
 from ..extensions import db
@@ -87,11 +88,6 @@ def _render_setup(envelope=None, transfer=None, account=None, status: int = 200)
                            transfer_form=transfer, account_form=account), status
 
 
-def _field_error(form, exc: DomainError, default: str) -> None:
-    field = getattr(form, exc.field or "", None) or getattr(form, default)
-    field.errors = list(field.errors) + [exc.message]
-
-
 @bp.get("/setup")
 @roles_required(*ADMIN_ONLY)
 def setup():
@@ -109,7 +105,7 @@ def set_envelope():
             services.set_envelope(current_user, to_cents(form.envelope.data), form.eu_share_percent.data)
         except DomainError as exc:
             db.session.rollback()
-            _field_error(form, exc, "envelope")
+            show_error(form, exc, "envelope")
         else:
             db.session.commit()
             flash(_("The envelope is now %(amount)s, %(share)s%% from the EU.",
@@ -132,7 +128,7 @@ def transfer():
                                        f"transfer:{form.token.data}", note=form.note.data or "")
         except DomainError as exc:
             db.session.rollback()
-            _field_error(form, exc, "amount")
+            show_error(form, exc, "amount")
         else:
             db.session.commit()
             if booked:
@@ -156,7 +152,7 @@ def create_account():
             account = services.create_account(current_user, partner, Category(form.category.data))
         except DomainError as exc:
             db.session.rollback()
-            _field_error(form, exc, "category")
+            show_error(form, exc, "category")
         else:
             db.session.commit()
             flash(_("Account %(name)s created; move money into it with a transfer.", name=account.name),

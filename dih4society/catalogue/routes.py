@@ -10,7 +10,9 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import Role
+from ..core.args import enum_arg
 from ..core.errors import DomainError
+from ..core.forms import show_error
 from ..core.money import from_cents
 from ..core.security import roles_required
 from ..extensions import db
@@ -22,19 +24,12 @@ from .models import Category, Partner, Service
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
 
-def _enum_arg(name: str, enum_cls):
-    raw = request.args.get(name, "")
-    try:
-        return enum_cls(raw) if raw else None
-    except ValueError:
-        return None
-
 
 @bp.get("/")
 def index():
     """The catalogue with filters: category, partner, eligible kind, text."""
-    category = _enum_arg("category", Category)
-    kind = _enum_arg("kind", OrgKind)
+    category = enum_arg("category", Category)
+    kind = enum_arg("kind", OrgKind)
     partner_id = request.args.get("partner", type=int)
     q = request.args.get("q", "").strip()[:100]
     stmt = sa.select(Service).options(joinedload(Service.partner)).order_by(Service.category, Service.code)
@@ -81,8 +76,7 @@ def _save(form: ServiceForm, service: Service | None):
             eligible_kinds=form.eligible_kinds.data, active=form.active.data)
     except DomainError as exc:
         db.session.rollback()
-        field = getattr(form, exc.field or "", None) or form.code
-        field.errors = list(field.errors) + [exc.message]
+        show_error(form, exc, "code")
         return None
     db.session.commit()
     flash(_("Service %(code)s saved.", code=saved.code), "success")

@@ -38,3 +38,14 @@ class MoneyField(DecimalField):
                 raise ValueError(self.gettext(_l("Use at most two decimals."))) from None
             raise ValueError(self.gettext(_l("Enter an amount in euros, e.g. 1500.50."))) from None
         self.data = value
+
+
+def show_error(form, exc, default: str | None = None) -> None:
+    """Put a DomainError's message next to its field (or `default`), else on the form."""
+    target = getattr(form, exc.field or "", None)
+    if target is None and default:
+        target = getattr(form, default, None)
+    if target is None or not isinstance(getattr(target, "errors", None), list | tuple):
+        form.form_errors.append(exc.message)
+    else:
+        target.errors = list(target.errors) + [exc.message]

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..auth.routes import start_session
 from ..core.errors import DomainError
+from ..core.forms import show_error
 from ..extensions import db
 from . import services
 from .forms import RegistrationForm
@@ -34,8 +35,7 @@ def register():
                 password=form.password.data, valid_counties=current_app.config["COUNTIES"])
         except DomainError as exc:
             db.session.rollback()
-            field = getattr(form, exc.field or "", None) or form.legal_name
-            field.errors = list(field.errors) + [exc.message]
+            show_error(form, exc, "legal_name")
         else:
             db.session.commit()
             start_session(user)

@@ -9,7 +9,6 @@ is not revealed) with the attempt recorded in the audit log.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import (
@@ -33,6 +32,7 @@ from ..applications.queries import QueueFilters
 from ..budget import queries as budget_queries
 from ..budget.models import BudgetAccount, LedgerKind
 from ..catalogue.models import Category, Partner
+from ..core.args import date_arg, enum_arg
 from ..core.audit import record_denied
 from ..core.db import utcnow
 from ..core.security import MANAGERS, roles_required
@@ -61,19 +61,6 @@ def _report_helpers():
 
 # --- argument parsing (the same names as the lists on screen) ---------------------------------
 
-def _enum_arg(name: str, enum_cls):
-    raw = request.args.get(name, "")
-    try:
-        return enum_cls(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
-    except ValueError:
-        return None
 
 
 def _county_arg() -> str | None:
@@ -84,22 +71,22 @@ def _county_arg() -> str | None:
 def _queue_filters() -> QueueFilters:
     """The review queue's filters, read from the same query-string names."""
     return QueueFilters(
-        state=_enum_arg("state", AppState), category=_enum_arg("category", Category),
-        partner_id=request.args.get("partner", type=int), kind=_enum_arg("kind", OrgKind),
-        county=_county_arg(), submitted_from=_date_arg("from"), submitted_to=_date_arg("to"))
+        state=enum_arg("state", AppState), category=enum_arg("category", Category),
+        partner_id=request.args.get("partner", type=int), kind=enum_arg("kind", OrgKind),
+        county=_county_arg(), submitted_from=date_arg("from"), submitted_to=date_arg("to"))
 
 
 def _ledger_filter() -> budget_queries.LedgerFilter:
     """The ledger list's filters (`budget.ledger`'s form: account, kind, reference,
     date_from, date_to)."""
     return budget_queries.LedgerFilter(
-        account_id=request.args.get("account", type=int) or None, kind=_enum_arg("kind", LedgerKind),
+        account_id=request.args.get("account", type=int) or None, kind=enum_arg("kind", LedgerKind),
         reference=request.args.get("reference", "").strip()[:20],
-        date_from=_date_arg("date_from"), date_to=_date_arg("date_to"))
+        date_from=date_arg("date_from"), date_to=date_arg("date_to"))
 
 
 def _aid_filter() -> budget_queries.AidFilter:
-    return budget_queries.AidFilter(county=_county_arg() or "", kind=_enum_arg("kind", OrgKind),
+    return budget_queries.AidFilter(county=_county_arg() or "", kind=enum_arg("kind", OrgKind),
                                     q=request.args.get("q", "").strip()[:100])
 
 
@@ -158,7 +145,7 @@ def budget_pdf():
 def kpi_pdf():
     """The EDIH KPI report; `from`/`to` limit it to decisions in that period."""
     now = utcnow()
-    return _pdf(documents.kpi_report(_date_arg("from"), _date_arg("to"), now), stamp("kpi-report", now, "pdf"))
+    return _pdf(documents.kpi_report(date_arg("from"), date_arg("to"), now), stamp("kpi-report", now, "pdf"))
 
 
 @bp.get("/applications/<int:application_id>/decision.pdf")
