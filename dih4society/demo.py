@@ -192,7 +192,7 @@ def seed(password: str, scale: int = 0) -> str:
     db.session.commit()
     if scale:
         lines.append(seed_scale(scale))
-    lines.append("demo accounts (password: the one given with --password):")
+    lines.append(f"demo accounts (password: {password}):")
     for email in ("admin", "manager", "partner", "applicant", "applicant2"):
         lines.append(f"  {email}@dih4society.example")
     return "\n".join(lines)
