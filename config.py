@@ -61,7 +61,7 @@ class Config:
     APP_NAME = os.environ.get("APP_NAME", "Voucher platform")
     #: Where users reach the site; links in e-mails are built from it, never from the
     #: request's Host header (which a visitor controls).
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}").rstrip("/")
     #: Counties of the hub's own region; they are listed first and get priority.
     HUB_REGION_COUNTIES = _env_list("HUB_REGION_COUNTIES", "BH,BN,CJ,MM,SM,SJ")
     COUNTIES = ROMANIAN_COUNTIES

@@ -201,7 +201,8 @@ def register_request_hooks(app: Flask) -> None:
             from .core.mail import deliver_pending
 
             try:
-                deliver_pending()
+                # What this request queued first; an older backlog goes by `flask outbox send`.
+                deliver_pending(newest_first=True)
             except Exception:  # pragma: no cover - the outbox keeps what failed
                 app.logger.exception("outbox delivery failed")
                 db.session.rollback()

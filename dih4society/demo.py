@@ -190,6 +190,11 @@ def seed(password: str, scale: int = 0) -> str:
     if seed_applications is not None:
         lines += seed_applications()
     db.session.commit()
+    from .core.mail import deliver_pending
+
+    sent = deliver_pending(limit=100_000)  # the demo's notifications (to the log without SMTP)
+    if sent:
+        lines.append(f"outbox: {sent} demo notification e-mail(s) sent")
     if scale:
         lines.append(seed_scale(scale))
     lines.append(f"demo accounts (password: {password}):")

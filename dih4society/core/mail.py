@@ -25,7 +25,7 @@ def queue_email(recipient: str, subject: str, body: str) -> OutboxEmail:
     return message
 
 
-def deliver_pending(limit: int = 100) -> int:
+def deliver_pending(limit: int = 100, newest_first: bool = False) -> int:
     """Send unsent outbox messages (SMTP, or the log with no server). Returns the count sent.
 
     Each message is first *claimed* with a guarded UPDATE on its attempt counter and
@@ -35,7 +35,7 @@ def deliver_pending(limit: int = 100) -> int:
     candidates = db.session.execute(
         sa.select(OutboxEmail.id, OutboxEmail.attempts)
         .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < 5)
-        .order_by(OutboxEmail.id)
+        .order_by(OutboxEmail.id.desc() if newest_first else OutboxEmail.id)
         .limit(limit)
     ).all()
     db.session.commit()

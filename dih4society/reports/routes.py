@@ -145,7 +145,11 @@ def budget_pdf():
 def kpi_pdf():
     """The EDIH KPI report; `from`/`to` limit it to decisions in that period."""
     now = utcnow()
-    return _pdf(documents.kpi_report(date_arg("from"), date_arg("to"), now), stamp("kpi-report", now, "pdf"))
+    start, end = date_arg("from"), date_arg("to")
+    if start and end and start > end:
+        flash(_("The period starts after it ends: choose a start date before the end date."), "danger")
+        return redirect(url_for("reports.index"))
+    return _pdf(documents.kpi_report(start, end, now), stamp("kpi-report", now, "pdf"))
 
 
 @bp.get("/applications/<int:application_id>/decision.pdf")

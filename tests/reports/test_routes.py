@@ -145,3 +145,12 @@ def test_kpi_period_filter(report_data, login_as):
     empty = pdf_text(client.get("/reports/kpi.pdf?from=1990-01-01&to=1990-12-31").data)
     assert "01.01.1990 – 31.12.1990" in empty[0]
     assert "No services in the period." in "\n".join(empty)
+
+
+def test_kpi_period_that_ends_before_it_starts_is_refused(client, seeded):
+    from conftest import login
+
+    login(client, "manager")
+    response = client.get("/reports/kpi.pdf?from=2026-12-31&to=2026-01-01", follow_redirects=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert b"starts after it ends" in response.data
