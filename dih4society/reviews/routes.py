@@ -86,23 +86,28 @@ def declare_conflict(application_id: int):
     return redirect(url_for("applications.queue"))
 
 
+def _save_criterion(form: CriterionForm, criterion: RubricCriterion | None) -> bool:
+    """Create (None) or update a criterion from the form; commit, or show the refusal."""
+    try:
+        services.save_criterion(current_user, criterion, code=form.code.data, label=form.label.data,
+                                weight=form.weight.data, position=form.position.data,
+                                active=form.active.data)
+    except DomainError as exc:
+        db.session.rollback()
+        _field_error(form, exc)
+        return False
+    db.session.commit()
+    return True
+
+
 @bp.route("/rubric", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def rubric():
     """Admins: the scoring criteria, and a form to add one."""
     form = CriterionForm()
-    if form.validate_on_submit():
-        try:
-            services.save_criterion(current_user, None, code=form.code.data, label=form.label.data,
-                                    weight=form.weight.data, position=form.position.data,
-                                    active=form.active.data)
-        except DomainError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Criterion added."), "success")
-            return redirect(url_for("reviews.rubric"))
+    if form.validate_on_submit() and _save_criterion(form, None):
+        flash(_("Criterion added."), "success")
+        return redirect(url_for("reviews.rubric"))
     return render_template("reviews/rubric.html", criteria=services.rubric(include_inactive=True), form=form)
 
 
@@ -112,16 +117,7 @@ def edit_criterion(criterion_id: int):
     """Admins: change a criterion's label, weight, position or whether it is used."""
     criterion = db.get_or_404(RubricCriterion, criterion_id)
     form = CriterionForm(obj=criterion)
-    if form.validate_on_submit():
-        try:
-            services.save_criterion(current_user, criterion, code=form.code.data, label=form.label.data,
-                                    weight=form.weight.data, position=form.position.data,
-                                    active=form.active.data)
-        except DomainError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Criterion saved."), "success")
-            return redirect(url_for("reviews.rubric"))
+    if form.validate_on_submit() and _save_criterion(form, criterion):
+        flash(_("Criterion saved."), "success")
+        return redirect(url_for("reviews.rubric"))
     return render_template("reviews/criterion.html", form=form, criterion=criterion)
