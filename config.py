@@ -72,7 +72,15 @@ class Config:
         "gber_28": int(os.environ.get("AID_CEILING_GBER28_EUR", "220000")) * 100,
     }
     AID_WINDOW_YEARS = int(os.environ.get("AID_WINDOW_YEARS", "3"))
-    DEFAULT_AID_SHARE_PERCENT = int(os.environ.get("DEFAULT_AID_SHARE_PERCENT", "50"))
+    #: A new service's co-payment: the share of its value the beneficiary pays (0: nothing).
+    DEFAULT_CO_PAYMENT_PERCENT = int(os.environ.get("DEFAULT_CO_PAYMENT_PERCENT", "0"))
+
+    # Decisions (DESIGN.md §3): approvals of more than this need a second approval from
+    # another organisation (a partner's approvers, or the hub management for managers).
+    APPROVAL_SECOND_ABOVE_EUR = int(os.environ.get("APPROVAL_SECOND_ABOVE_EUR", "25000"))
+    #: Let a partner's approvers approve its own services, always with a second approval
+    #: from outside that partner (off: they never decide their own partner's services).
+    OWN_PARTNER_APPROVAL_WITH_SECOND = os.environ.get("OWN_PARTNER_APPROVAL_WITH_SECOND", "0") == "1"
 
     # Sessions and cookies.
     SESSION_COOKIE_HTTPONLY = True

@@ -19,7 +19,7 @@ from .auth.services import create_user, hash_password
 from .budget import services as budget
 from .budget.models import AidGrant, BudgetAccount, LedgerEntry, LedgerKind
 from .catalogue.models import Category, LegalBasis, Partner, Service
-from .core.money import share_of
+from .core.money import co_payment_of
 from .extensions import db
 from .organisations.models import Organisation, OrgKind
 from .organisations.services import classify_size
@@ -45,6 +45,8 @@ SERVICES = [
      LegalBasis.GBER_28, ALL_KINDS, "External and internal penetration test with a remediation plan."),
     ("TBI-AI-01", "AI proof of concept on your data", Category.TEST_BEFORE_INVEST, "UTCN", 25000,
      LegalBasis.GBER_28, ENTERPRISES, "A data-science team builds and evaluates a machine-learning prototype."),
+    ("TBI-DT-01", "Digital twin feasibility study", Category.TEST_BEFORE_INVEST, "CLUJIT", 38000,
+     LegalBasis.GBER_28, "health_org,small_midcap,sme", "A digital twin of one production line, built and tested with your process data."),
     ("TBI-IOT-01", "Industrial IoT sensor pilot", Category.TEST_BEFORE_INVEST, "UO", 15000,
      LegalBasis.GBER_28, "health_org,small_midcap,sme", "Sensor retrofit pilot for one production line or ward, with dashboards."),
     ("SKL-CYB-01", "Cybersecurity awareness training", Category.SKILLS_TRAINING, "CLUJIT", 3000,
@@ -68,6 +70,9 @@ SERVICES = [
     ("NET-EDIH-01", "Cross-border EDIH network introduction", Category.ECOSYSTEM_NETWORKING, "UTCN", 3000,
      LegalBasis.DE_MINIMIS, ENTERPRISES, "Access to services of other European Digital Innovation Hubs."),
 ]
+
+#: Services whose beneficiaries pay part of the value themselves (percent); the others are free.
+CO_PAYMENT_PERCENT = {"TBI-IOT-01": 20}
 
 #: Allocation per partner (EUR), split over its categories by the services it offers.
 PARTNER_ALLOCATION_EUR = {"CLUJIT": 1_100_000, "UTCN": 1_300_000, "UO": 800_000, "CCIBN": 600_000}
@@ -116,7 +121,8 @@ def seed_base(password: str) -> list[str]:
     for code, name, cat, partner, value, basis, kinds, desc in SERVICES:
         if code not in existing:
             db.session.add(Service(code=code, name=name, category=cat, partner_id=partners[partner].id,
-                                   market_value_cents=value * EUR, aid_share_percent=50,
+                                   market_value_cents=value * EUR,
+                                   co_payment_percent=CO_PAYMENT_PERCENT.get(code, 0),
                                    legal_basis=basis, eligible_kinds=kinds, description=desc))
     existing_rubric = set(db.session.scalars(sa.select(RubricCriterion.code)))
     for pos, (code, label, weight) in enumerate(RUBRIC):
@@ -139,8 +145,12 @@ def seed_base(password: str) -> list[str]:
         lines.append(f"budget: envelope EUR {ENVELOPE_EUR:,}, split over {len(PARTNERS)} partners")
 
     _ensure_user("manager@dih4society.example", "Mihai Pop", Role.MANAGER, password)
-    _ensure_user("partner@dih4society.example", "Ioana Crișan", Role.PARTNER_STAFF, password,
-                 partner=partners["UTCN"])
+    approver = _ensure_user("partner@dih4society.example", "Ioana Crișan", Role.PARTNER_STAFF, password,
+                            partner=partners["UTCN"])
+    if not approver.is_approver:
+        from .admin.services import set_approver
+
+        set_approver(admin, approver, True)  # the demo's partner approver (audited like any grant)
     _ensure_user("partner.clujit@dih4society.example", "Radu Moldovan", Role.PARTNER_STAFF, password,
                  partner=partners["CLUJIT"])
     _ensure_user("partner.uo@dih4society.example", "Elena Văduva", Role.PARTNER_STAFF, password,
@@ -316,39 +326,55 @@ def seed_scale(n: int, apps_per_org: int = 4, seed_value: int = 2026) -> str:
                 row["decided_at"] = decided
                 aid_basis = svc.legal_basis if kind is not OrgKind.PUBLIC_INSTITUTION else LegalBasis.NO_AID
                 row["legal_basis"] = aid_basis
-                row["aid_cents"] = share_of(approved, svc.aid_share_percent) if aid_basis is not LegalBasis.NO_AID else 0
+                pct = svc.co_payment_percent
+                co_approved = co_payment_of(approved, pct)
+                covered = approved - co_approved  # what the budget commits; the aid when there is aid
+                row["co_payment_percent"], row["co_payment_cents"] = pct, co_approved
+                aid_approved = covered if aid_basis is not LegalBasis.NO_AID else 0
+                row["aid_cents"] = aid_approved
+                if state is AppState.CLOSED:  # restated to the final cost covered
+                    row["co_payment_cents"] = co_payment_of(actual, pct)
+                    row["aid_cents"] = actual - row["co_payment_cents"] if aid_basis is not LegalBasis.NO_AID else 0
                 if aid_basis is not LegalBasis.NO_AID:
+                    closed_on = min(decided + timedelta(days=rng.randint(20, 90)), now) \
+                        if state is AppState.CLOSED else None
                     grants.append(dict(application_id=app_id, organisation_id=org_id, undertaking_group=code,
                                        legal_basis=aid_basis, granted_on=decided.date(),
-                                       market_value_cents=approved, aid_cents=row["aid_cents"],
+                                       market_value_cents=approved, co_payment_cents=row["co_payment_cents"],
+                                       approved_aid_cents=aid_approved, aid_cents=row["aid_cents"],
+                                       final_value_cents=actual if closed_on else None,
+                                       restated_on=closed_on.date() if closed_on else None,
                                        reversed_on=min(decided + timedelta(days=3), now).date() if state is AppState.CANCELLED else None,
                                        created_at=decided))
+                    row["_closed"] = closed_on
                 entries.append(dict(account_id=acc.id, application_id=app_id, kind=LedgerKind.COMMIT,
-                                    amount_cents=approved, idempotency_key=f"app:{app_id}:commit",
+                                    amount_cents=covered, idempotency_key=f"app:{app_id}:commit",
                                     note=ref, created_at=decided))
                 bal = ledger_sum.setdefault(acc.id, [0, 0])
+                closed_on = row.pop("_closed", None)
                 if state in COMMITTED_STATES:
-                    room[key] -= approved
-                    bal[0] += approved
+                    room[key] -= covered
+                    bal[0] += covered
                 elif state is AppState.CANCELLED:
                     row["cancelled_at"] = min(decided + timedelta(days=3), now)
                     row["cancel_reason"] = "Scale data"
                     entries.append(dict(account_id=acc.id, application_id=app_id, kind=LedgerKind.RELEASE,
-                                        amount_cents=approved, idempotency_key=f"app:{app_id}:release",
+                                        amount_cents=covered, idempotency_key=f"app:{app_id}:release",
                                         note=ref, created_at=min(decided + timedelta(days=3), now)))
-                else:  # closed
-                    closed = min(decided + timedelta(days=rng.randint(20, 90)), now)
+                else:  # closed: the final cost covered is spent, the rest released
+                    closed = closed_on or min(decided + timedelta(days=rng.randint(20, 90)), now)
                     row["closed_at"] = closed
                     row["delivered_on"] = closed.date()
-                    room[key] -= actual
-                    bal[1] += actual
-                    if actual:
+                    spent = actual - co_payment_of(actual, pct)
+                    room[key] -= spent
+                    bal[1] += spent
+                    if spent:
                         entries.append(dict(account_id=acc.id, application_id=app_id, kind=LedgerKind.SPEND,
-                                            amount_cents=actual, idempotency_key=f"app:{app_id}:spend",
+                                            amount_cents=spent, idempotency_key=f"app:{app_id}:spend",
                                             note=ref, created_at=closed))
-                    if approved - actual:
+                    if covered - spent:
                         entries.append(dict(account_id=acc.id, application_id=app_id, kind=LedgerKind.RELEASE,
-                                            amount_cents=approved - actual,
+                                            amount_cents=covered - spent,
                                             idempotency_key=f"app:{app_id}:release", note=ref, created_at=closed))
             apps.append(row)
     for table, rows in ((Application, apps), (LedgerEntry, entries), (AidGrant, grants)):

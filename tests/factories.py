@@ -57,7 +57,7 @@ def make_service(partner=None, category: Category = Category.TEST_BEFORE_INVEST,
     n = next(_seq)
     service = Service(code=kw.pop("code", f"SVC-{n}"), name=kw.pop("name", f"Service {n}"),
                       category=category, partner_id=(partner or make_partner()).id,
-                      market_value_cents=value_cents, aid_share_percent=kw.pop("aid_share_percent", 50),
+                      market_value_cents=value_cents, co_payment_percent=kw.pop("co_payment_percent", 0),
                       legal_basis=basis, eligible_kinds=kinds, **kw)
     db.session.add(service)
     db.session.flush()

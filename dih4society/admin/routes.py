@@ -110,6 +110,24 @@ def set_active(user_id: int, active: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
+@bp.post("/users/<int:user_id>/approver/<int:on>")
+@roles_required(Role.ADMIN)
+def set_approver(user_id: int, on: int):
+    """Grant (on=1) or remove (on=0) a partner-staff user's approver right."""
+    user = db.get_or_404(User, user_id)
+    if ActionForm().validate_on_submit():
+        try:
+            changed = services.set_approver(current_user, user, bool(on))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("Approver right granted.") if on else _("Approver right removed."), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
 def _parse_day(raw: str | None, end: bool = False):
     if not raw:
         return None

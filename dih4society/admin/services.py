@@ -21,12 +21,32 @@ def change_role(actor: User, user: User, role: Role, partner_id: int | None) -> 
     partner = db.session.get(Partner, partner_id) if partner_id else None
     if role is Role.PARTNER_STAFF and partner is None:
         raise DomainError(_("Partner staff belong to a partner: choose one."), "partner_id")
-    before = {"role": user.role.value, "partner_id": user.partner_id}
+    before = {"role": user.role.value, "partner_id": user.partner_id, "is_approver": user.is_approver}
     user.role = role
     user.partner_id = partner.id if role is Role.PARTNER_STAFF and partner else None
+    if role is not Role.PARTNER_STAFF or user.partner_id != before["partner_id"]:
+        # The approver right is given for one partner: a new role or partner starts without it.
+        user.is_approver = False
     end_all_sessions(user, actor, "role_change")
     audit.record(actor, "user.role", "user", user.id,
-                 {"before": before, "after": {"role": role.value, "partner_id": user.partner_id}})
+                 {"before": before, "after": {"role": role.value, "partner_id": user.partner_id,
+                                              "is_approver": user.is_approver}})
+
+
+def set_approver(actor: User, user: User, approver: bool) -> bool:
+    """Grant or remove the approver right of a partner-staff user (audited).
+
+    Returns False when nothing changed (a repeated request)."""
+    if user.role is not Role.PARTNER_STAFF:
+        raise DomainError(_("Only partner staff can hold the approver right; managers decide by their role."))
+    if not user.active and approver:
+        raise DomainError(_("Reactivate the user before granting the approver right."))
+    if user.is_approver == approver:
+        return False
+    user.is_approver = approver
+    audit.record(actor, "user.approver_granted" if approver else "user.approver_removed", "user", user.id,
+                 {"partner_id": user.partner_id})
+    return True
 
 
 def set_active(actor: User, user: User, active: bool) -> None:

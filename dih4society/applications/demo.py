@@ -18,7 +18,7 @@ from ..core.db import utcnow
 from ..extensions import db
 from ..reviews import services as reviews
 from ..reviews.models import Recommendation
-from . import services
+from . import services, workflow
 from .models import Application, AppState
 
 S = AppState
@@ -72,6 +72,12 @@ PLAN = [
      "Awareness training for the administrative staff of our second clinic."),
     ("applicant2", "NET-MATCH-01", S.CANCELLED,
      "We need a technology partner for digitising our paper archive."),
+    # Above the second-approval threshold: the manager approved first; an approver of a
+    # partner (partner@, TU Cluj-Napoca) gives the second approval that commits the money.
+    ("applicant", "TBI-DT-01", S.AWAITING_SECOND,
+     "We want to test a digital twin of our extrusion line before investing in a new MES and sensors."),
+    ("applicant2", "TBI-DT-01", S.AWAITING_SECOND,
+     "A digital twin of our sterilisation unit, to plan capacity before we extend the operating block."),
 ]
 
 #: How far along the path each target state goes.
@@ -81,6 +87,11 @@ SCORES = {Recommendation.APPROVE: 4, Recommendation.MORE_INFO: 3, Recommendation
 
 def _user(name: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == name + DOMAIN))
+
+
+def _approvers() -> list[User]:
+    """Partner staff with the approver right (for second approvals)."""
+    return list(db.session.scalars(sa.select(User).where(User.is_approver.is_(True)).order_by(User.id)))
 
 
 def _review(reviewer: User, application: Application, recommendation: Recommendation, comment: str) -> None:
@@ -125,6 +136,11 @@ def _build(applicant: User, service: Service, target: AppState, justification: s
         return application
     _review(reviewer, application, Recommendation.APPROVE, "Strong fit with the hub's focus areas.")
     services.approve(manager, application, application.requested_cents)
+    if application.state is S.AWAITING_SECOND:
+        if target is S.AWAITING_SECOND:
+            return application
+        second = next(u for u in _approvers() if workflow.can_approve(u, application))
+        services.approve(second, application, application.requested_cents)
     if target is S.CANCELLED:
         services.cancel(manager, application, "The beneficiary asked to postpone the service to next year.")
         return application

@@ -27,6 +27,8 @@ class AppState(enum.Enum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     IN_REVIEW = "in_review"
+    #: Approved once, above the second-approval threshold: waits for an approver of another organisation.
+    AWAITING_SECOND = "awaiting_second"
     RETURNED = "returned"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -49,6 +51,7 @@ STATE_LABELS = {
     AppState.DRAFT: _l("Draft"),
     AppState.SUBMITTED: _l("Submitted"),
     AppState.IN_REVIEW: _l("In review"),
+    AppState.AWAITING_SECOND: _l("Awaiting second approval"),
     AppState.RETURNED: _l("Returned for information"),
     AppState.APPROVED: _l("Approved"),
     AppState.REJECTED: _l("Rejected"),
@@ -61,6 +64,7 @@ STATE_LABELS = {
 STATE_BADGES = {
     AppState.SUBMITTED: "info",
     AppState.IN_REVIEW: "primary",
+    AppState.AWAITING_SECOND: "primary",
     AppState.RETURNED: "warning",
     AppState.APPROVED: "success",
     AppState.REJECTED: "danger",
@@ -96,6 +100,10 @@ class Application(db.Model):
             name="actual_within_approved",
         ),
         sa.CheckConstraint("aid_cents IS NULL OR aid_cents >= 0", name="aid_nonneg"),
+        sa.CheckConstraint("co_payment_percent IS NULL OR co_payment_percent BETWEEN 0 AND 99",
+                           name="co_payment_percent_range"),
+        sa.CheckConstraint("co_payment_cents IS NULL OR (co_payment_cents >= 0 "
+                           "AND co_payment_cents <= approved_cents)", name="co_payment_within_approved"),
         # Submitted once means a reference for ever; a draft withdrawn unsubmitted has none.
         sa.CheckConstraint(
             "reference IS NOT NULL OR (state IN ('draft', 'withdrawn') AND submitted_at IS NULL)",
@@ -121,6 +129,11 @@ class Application(db.Model):
     actual_cost_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     #: Copied from the service at approval, with the aid amount it means.
     legal_basis: Mapped[LegalBasis | None] = mapped_column(enum_type(LegalBasis))
+    #: The service's co-payment percentage, frozen at approval (DESIGN.md §4).
+    co_payment_percent: Mapped[int | None] = mapped_column()
+    #: What the beneficiary pays: the co-payment on the approved value, restated at closing.
+    co_payment_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: The aid (gross grant equivalent): value received without paying; restated at closing.
     aid_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     budget_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("budget_accounts.id"))
 
@@ -142,6 +155,7 @@ class Application(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivery_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -159,9 +173,45 @@ class Application(db.Model):
         back_populates="application", order_by="Attachment.id"
     )
     reviews: Mapped[list[Review]] = relationship(back_populates="application")
+    approvals: Mapped[list[Approval]] = relationship(back_populates="application", order_by="Approval.stage")
+
+    @property
+    def covered_cents(self) -> int | None:
+        """What the hub pays for the approved value: the value less the co-payment.
+
+        This is what the budget commits; for beneficiaries that receive aid it is also the aid."""
+        if self.approved_cents is None:
+            return None
+        return self.approved_cents - (self.co_payment_cents or 0)
 
     def __repr__(self) -> str:
         return f"<Application {self.reference or self.id} {self.state.value}>"
+
+
+class Approval(db.Model):
+    """One approval of an application: the only one, or the first and second of two.
+
+    Unique per (application, stage): two approvers racing for the same stage give one row."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "stage", name="one_per_stage"),
+        sa.UniqueConstraint("application_id", "approver_id", name="one_per_approver"),
+        sa.CheckConstraint("stage IN (1, 2)", name="stage_range"),
+        sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
+    stage: Mapped[int]
+    approver_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: The organisation the approval counts for: "partner:<id>" or "hub" (the hub management).
+    decision_body: Mapped[str] = mapped_column(sa.String(40))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="approvals")
+    approver: Mapped[User] = relationship()
 
 
 class OutsideAid(db.Model):

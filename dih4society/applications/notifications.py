@@ -37,6 +37,16 @@ def managers() -> list[User]:
         User.role == Role.MANAGER, User.active.is_(True))))
 
 
+def second_approvers(application: Application, first_body: str) -> list[User]:
+    """Who may give the second approval: managers and partner approvers of another
+    organisation than the first approval's (the workflow rule decides per person)."""
+    from . import workflow
+
+    people = managers() + list(db.session.scalars(sa.select(User).where(
+        User.role == Role.PARTNER_STAFF, User.is_approver.is_(True), User.active.is_(True))))
+    return [u for u in people if u.decision_body != first_body and workflow.can_approve(u, application)]
+
+
 def reviewers(application: Application) -> list[User]:
     """People who reviewed the application (not those who declared a conflict)."""
     return [r.reviewer for r in application.reviews if not r.conflict_declared]
@@ -79,6 +89,12 @@ def announce(actor, application: Application, step: str, before=None) -> None:
         _send(actor, a, [applicant_users(a), delivering_staff(a)],
               _("%(ref)s approved: %(service)s for %(org)s, %(amount)s.",
                 ref=ref, service=service, org=org, amount=eur(a.approved_cents)))
+    elif step == "approve_first":
+        first = a.approvals[0] if a.approvals else None
+        _send(actor, a, [second_approvers(a, first.decision_body if first else "")],
+              _("%(ref)s needs a second approval: %(service)s for %(org)s, %(amount)s.",
+                ref=ref, service=service, org=org,
+                amount=eur(first.amount_cents if first else a.requested_cents)))
     elif step == "reject":
         _send(actor, a, [applicant_users(a)],
               _("%(ref)s was not approved. Reason: %(reason)s", ref=ref, reason=a.decision_reason or ""))

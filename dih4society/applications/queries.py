@@ -20,7 +20,7 @@ from ..core.models import AuditEvent
 from ..extensions import db
 from ..organisations.models import Organisation, OrgKind
 from ..reviews.models import Review
-from .models import Application, AppState
+from .models import Application, Approval, AppState
 
 
 @dataclass
@@ -34,6 +34,8 @@ class QueueFilters:
     kind: OrgKind | None = None
     submitted_from: date | None = None
     submitted_to: date | None = None
+    #: Only what waits for the viewer's own decision (or, for reviewers, their review).
+    waiting: bool = False
 
     def as_args(self) -> dict[str, str]:
         """The filters as query-string arguments (for pagination links)."""
@@ -45,6 +47,7 @@ class QueueFilters:
             "kind": self.kind.value if self.kind else "",
             "from": self.submitted_from.isoformat() if self.submitted_from else "",
             "to": self.submitted_to.isoformat() if self.submitted_to else "",
+            "waiting": "1" if self.waiting else "",
         }
 
 
@@ -69,11 +72,47 @@ def _filtered(stmt, f: QueueFilters, viewer: User, with_state: bool = True):
             stmt = stmt.where(Organisation.county == f.county)
         if f.kind:
             stmt = stmt.where(Organisation.kind == f.kind)
+    if f.waiting:
+        stmt = stmt.where(waiting_for(viewer))
     if f.submitted_from:
         stmt = stmt.where(Application.submitted_at >= datetime.combine(f.submitted_from, time.min, UTC))
     if f.submitted_to:
         stmt = stmt.where(Application.submitted_at <= datetime.combine(f.submitted_to, time.max, UTC))
     return stmt
+
+
+def waiting_for(viewer: User):
+    """SQL condition: the application waits for this person's decision (the workflow's
+    four-eyes rules as a query), or, for staff who do not decide, for their review."""
+    from flask import current_app
+
+    from ..auth.models import Role
+
+    reviewed_by_viewer = sa.exists().where(Review.application_id == Application.id,
+                                           Review.reviewer_id == viewer.id)
+    if not viewer.is_decider:
+        if viewer.role is not Role.PARTNER_STAFF:
+            return sa.false()
+        completed_by_viewer = sa.exists().where(Review.application_id == Application.id,
+                                                Review.reviewer_id == viewer.id,
+                                                Review.completed_at.is_not(None))
+        return sa.and_(Application.state.in_([AppState.SUBMITTED, AppState.IN_REVIEW]), ~completed_by_viewer)
+    completed = sa.exists().where(Review.application_id == Application.id, Review.completed_at.is_not(None),
+                                  Review.conflict_declared.is_(False))
+    same_body = sa.exists().where(Approval.application_id == Application.id,
+                                  Approval.decision_body == viewer.decision_body)
+    conditions = [Application.state.in_([AppState.IN_REVIEW, AppState.AWAITING_SECOND]), completed,
+                  ~reviewed_by_viewer, ~same_body]
+    if viewer.partner_id is not None and not current_app.config.get("OWN_PARTNER_APPROVAL_WITH_SECOND"):
+        conditions.append(Application.service_id.in_(
+            sa.select(Service.id).where(Service.partner_id != viewer.partner_id)))
+    return sa.and_(*conditions)
+
+
+def waiting_count(viewer: User) -> int:
+    """How many applications wait for this person (the queue's "Waiting for me" tab)."""
+    stmt = sa.select(sa.func.count(Application.id))
+    return int(db.session.scalar(_filtered(stmt, QueueFilters(waiting=True), viewer)) or 0)
 
 
 def queue_statement(f: QueueFilters, viewer: User):
@@ -113,6 +152,7 @@ def for_page(application_id: int) -> Application | None:
             selectinload(Application.outside_aid),
             selectinload(Application.attachments),
             selectinload(Application.reviews).joinedload(Review.reviewer),
+            selectinload(Application.approvals).joinedload(Approval.approver).joinedload(User.partner),
         )
         .where(Application.id == application_id)
     )
@@ -126,7 +166,9 @@ EVENT_LABELS = {
     "application.start_review": _l("Review started"),
     "application.return_for_info": _l("Returned for information"),
     "application.resubmit": _l("Answered and resubmitted"),
+    "application.approve_first": _l("First approval (a second approval is needed)"),
     "application.approve": _l("Approved"),
+    "application.decision_refused": _l("Decision refused by the rules"),
     "application.reject": _l("Rejected"),
     "application.start_delivery": _l("Delivery started"),
     "application.record_delivery": _l("Delivery recorded"),
@@ -156,7 +198,7 @@ class TimelineEntry:
 
 
 #: Verbs only hub people see (reviews, conflicts, refused attempts).
-INTERNAL_VERBS = ("review.", "denied")
+INTERNAL_VERBS = ("review.", "denied", "application.decision_refused")
 
 
 def timeline(application: Application, internal: bool) -> list[TimelineEntry]:

@@ -72,12 +72,15 @@ def queue():
         state=enum_arg("state", AppState), category=enum_arg("category", Category),
         partner_id=request.args.get("partner", type=int), kind=enum_arg("kind", OrgKind),
         county=request.args.get("county") if request.args.get("county") in current_app.config["COUNTIES"] else None,
-        submitted_from=date_arg("from"), submitted_to=date_arg("to"))
+        submitted_from=date_arg("from"), submitted_to=date_arg("to"),
+        waiting=request.args.get("waiting") == "1")
     page = db.paginate(queries.queue_statement(f, current_user),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     counts = queries.state_counts(f, current_user)
+    waiting = queries.waiting_count(current_user)
     partners = db.session.scalars(sa.select(Partner).order_by(Partner.name)).all()
     return render_template("applications/queue.html", page=page, f=f, counts=counts, partners=partners,
+                           waiting=waiting,
                            states=[s for s in AppState if s is not AppState.DRAFT],
                            categories=list(Category), kinds=list(OrgKind),
                            counties=current_app.config["COUNTIES"],
@@ -176,7 +179,10 @@ def _page(application: Application, forms: dict | None = None, upload: UploadFor
         if name not in forms and workflow.can(current_user, application, name):
             forms[name] = form_cls(prefix=prefix, formdata=None)
     if "approve" in forms and forms["approve"].amount.data is None:
-        forms["approve"].amount.data = from_cents(application.requested_cents)
+        first = workflow.first_approval(application)
+        forms["approve"].amount.data = from_cents(first.amount_cents if first else application.requested_cents)
+        if first is not None:  # the second approver confirms the first approval's amount
+            forms["approve"].amount.render_kw = {**(forms["approve"].amount.render_kw or {}), "readonly": True}
     if "record_delivery" in forms and forms["record_delivery"].actual_cost.data is None:
         forms["record_delivery"].actual_cost.data = from_cents(application.approved_cents)
         forms["record_delivery"].delivered_on.data = date.today()
@@ -199,8 +205,11 @@ def detail(application_id: int):
     return _page(load_visible(application_id))
 
 
-def _step(application_id: int, name: str, call, success: str):
-    """The common shape of every workflow step's POST route."""
+def _step(application_id: int, name: str, call, success):
+    """The common shape of every workflow step's POST route.
+
+    `success` is the message, or a function of what the service returned. A refusal by
+    the money rules (budget, aid ceiling) is audited after the rollback."""
     application = load_visible(application_id, for_update=True)
     refused = workflow.refusal(current_user, application, name)
     if refused:
@@ -210,7 +219,7 @@ def _step(application_id: int, name: str, call, success: str):
     if not form.validate_on_submit():
         return _page(application, forms={name: form}, status=400)
     try:
-        call(application, form)
+        result = call(application, form)
     except (workflow.WrongState, workflow.TransitionRefused) as exc:
         return refuse_exc(application_id, f"application.{name}", exc)
     except DomainError as exc:
@@ -218,10 +227,12 @@ def _step(application_id: int, name: str, call, success: str):
         if exc.field and hasattr(form, exc.field):
             show_error(form, exc)
             return _page(queries.for_page(application_id), forms={name: form}, status=400)
+        services.record_refused_decision(current_user, application_id, name, exc.message)
+        db.session.commit()
         flash(exc.message, "danger")
         return redirect(url_for("applications.detail", application_id=application_id))
     db.session.commit()
-    flash(success, "success")
+    flash(success(result) if callable(success) else success, "success")
     return redirect(url_for("applications.detail", application_id=application_id))
 
 
@@ -261,7 +272,9 @@ def return_for_info(application_id: int):
 def approve(application_id: int):
     return _step(application_id, "approve",
                  lambda a, f: services.approve(current_user, a, cents(f.amount.data)),
-                 _("Application approved; the amount is committed on the budget."))
+                 lambda taken: _("First approval recorded; a second approval from another organisation "
+                                 "is needed before anything is committed.") if taken == "approve_first"
+                 else _("Application approved; the amount is committed on the budget."))
 
 
 @bp.post("/<int:application_id>/reject")

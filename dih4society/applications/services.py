@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..budget import services as budget
@@ -23,7 +24,7 @@ from ..core.errors import DomainError
 from ..core.money import eur
 from ..extensions import db
 from . import workflow
-from .models import Application, AppState, OutsideAid, ReferenceCounter
+from .models import Application, Approval, AppState, OutsideAid, ReferenceCounter
 from .notifications import announce
 
 MAX_TEXT = 5000
@@ -252,25 +253,73 @@ def resubmit(actor, application: Application, answer: str) -> None:
     announce(actor, application, "resubmit")
 
 
-def approve(actor, application: Application, amount_cents: int, on: date | None = None) -> None:
-    """in_review → approved: the aid (ceiling-checked) and the budget commitment, or nothing.
+def second_approval_threshold_cents() -> int:
+    """Approvals of more than this need a second approval (APPROVAL_SECOND_ABOVE_EUR)."""
+    return int(current_app.config["APPROVAL_SECOND_ABOVE_EUR"]) * 100
 
-    The budget service raises InsufficientFunds / AidCeilingExceeded with the figures;
-    the caller rolls back and shows the message."""
+
+def needs_second_approval(actor, application: Application, amount_cents: int) -> bool:
+    """Two approvals from two organisations: above the threshold, or when the delivering
+    partner's own approver approves (allowed only with a second approval from outside)."""
+    return (amount_cents > second_approval_threshold_cents()
+            or workflow.is_delivering_partner_member(actor, application))
+
+
+def _record_approval(actor, application: Application, stage: int, amount_cents: int) -> Approval:
+    approval = Approval(application=application, stage=stage, approver_id=actor.id,
+                        decision_body=actor.decision_body, amount_cents=amount_cents)
+    db.session.add(approval)
+    db.session.flush()
+    return approval
+
+
+def approve(actor, application: Application, amount_cents: int, on: date | None = None) -> str:
+    """Approve: the only approval, the first of two, or the second of two.
+
+    Returns the transition taken: "approve_first" (in_review → awaiting_second, nothing
+    committed yet) or "approve" (→ approved: the aid, ceiling-checked, and the budget
+    commitment, in this transaction, or nothing). The second approver confirms the
+    first approval's amount. The budget service raises InsufficientFunds /
+    AidCeilingExceeded with the figures; the caller rolls back and shows the message."""
     workflow.check(actor, application, "approve")
-    if not 0 < amount_cents <= application.requested_cents:
-        raise DomainError(_("Approve between €0.01 and the requested %(amount)s.",
-                            amount=eur(application.requested_cents)), "amount")
+    if application.state is AppState.AWAITING_SECOND:
+        first = workflow.first_approval(application)
+        amount_cents = first.amount_cents
+        stage = 2
+    else:
+        if not 0 < amount_cents <= application.requested_cents:
+            raise DomainError(_("Approve between €0.01 and the requested %(amount)s.",
+                                amount=eur(application.requested_cents)), "amount")
+        stage = 1
+        if needs_second_approval(actor, application, amount_cents):
+            workflow.check(actor, application, "approve_first")
+            _record_approval(actor, application, 1, amount_cents)
+            workflow.fire(actor, application, "approve_first", {
+                "amount_cents": amount_cents, "decision_body": actor.decision_body,
+                "threshold_cents": second_approval_threshold_cents()})
+            db.session.flush()
+            announce(actor, application, "approve_first")
+            return "approve_first"
     on = on or utcnow().date()
+    _record_approval(actor, application, stage, amount_cents)
     application.approved_cents = amount_cents
     application.decided_by_id = actor.id
     application.decision_reason = None
     budget.on_approve(actor, application, amount_cents, on)
     workflow.fire(actor, application, "approve", {
-        "approved_cents": amount_cents, "legal_basis": application.legal_basis.value,
+        "approved_cents": amount_cents, "stage": stage, "decision_body": actor.decision_body,
+        "legal_basis": application.legal_basis.value, "co_payment_cents": application.co_payment_cents,
         "aid_cents": application.aid_cents, "budget_account_id": application.budget_account_id})
     db.session.flush()
     announce(actor, application, "approve")
+    return "approve"
+
+
+def record_refused_decision(actor, application_id: int, step: str, message: str) -> None:
+    """Audit a decision the rules refused (budget, aid ceiling...), after the rollback,
+    so every refusal is in the audit trail and on the application's timeline."""
+    audit.record(actor, "application.decision_refused", "application", application_id,
+                 {"step": step, "message": message})
 
 
 def reject(actor, application: Application, reason: str) -> None:
@@ -325,10 +374,15 @@ def confirm(actor, application: Application, note: str = "") -> None:
     if len(note) > MAX_TEXT:
         raise DomainError(_("Keep it under %(n)s characters.", n=MAX_TEXT), "note")
     application.closing_note = note or None
+    committed = budget.committed_cents(application)
+    aid_before = application.aid_cents
     budget.close_application_money(actor, application)
+    covered = (application.actual_cost_cents or 0) - (application.co_payment_cents or 0)
     workflow.fire(actor, application, "confirm", {
         "note": note, "actual_cost_cents": application.actual_cost_cents,
-        "released_cents": application.approved_cents - (application.actual_cost_cents or 0)})
+        "spent_cents": covered, "released_cents": committed - covered,
+        "co_payment_cents": application.co_payment_cents,
+        "aid_before_cents": aid_before, "aid_cents": application.aid_cents})
     db.session.flush()
     announce(actor, application, "confirm")
 
@@ -337,8 +391,9 @@ def cancel(actor, application: Application, reason: str) -> None:
     """approved | in_delivery → cancelled: the commitment released, the aid grant reversed."""
     workflow.check(actor, application, "cancel")
     application.cancel_reason = _required_text(reason, "reason", _("Give the reason for the cancellation."))
+    released = budget.committed_cents(application)
     budget.cancel_application_money(actor, application)
     workflow.fire(actor, application, "cancel", {
-        "reason": application.cancel_reason, "released_cents": application.approved_cents})
+        "reason": application.cancel_reason, "released_cents": released})
     db.session.flush()
     announce(actor, application, "cancel")

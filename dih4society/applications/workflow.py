@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -98,17 +99,78 @@ def _reviewer_rule(user, application: Application) -> str | None:
     return None
 
 
-def _decider_rule(user, application: Application) -> str | None:
-    """Four eyes: a manager who neither reviewed it nor has a conflict, after a completed review."""
+def first_approval(application: Application):
+    """The first of two approvals, when one has been given."""
+    for approval in application.approvals:
+        if approval.stage == 1:
+            return approval
+    return None
+
+
+def own_partner_with_second() -> bool:
+    """The hub lets a partner's approvers approve its own services, with a second approval
+    from outside that partner (DESIGN.md §3); off by default."""
+    return bool(current_app.config.get("OWN_PARTNER_APPROVAL_WITH_SECOND"))
+
+
+def _decider_base(user, application: Application) -> str | None:
+    """Four eyes, common to every decision: the right, no conflict, not a reviewer, a review done."""
+    if not user.is_decider:
+        return _("Only managers and partner staff with the approver right decide applications.")
     if has_conflict(user, application):
         return _("You declared a conflict of interest for this application.")
-    if is_delivering_partner_member(user, application):
-        return _("People of the delivering partner cannot decide on its services.")
     if own_review(user, application) is not None:
         return _("You reviewed this application; someone who did not review it must decide (four eyes).")
     if not completed_reviews(application):
         return _("At least one completed review is needed before a decision.")
     return None
+
+
+def _second_rule(user, application: Application) -> str | None:
+    """Who may give the second approval: another person of another organisation."""
+    first = first_approval(application)
+    if first is None:  # pragma: no cover - the state guarantees a first approval
+        return _("There is no first approval to confirm.")
+    if first.approver_id == user.id:
+        return _("You gave the first approval; the second must come from another organisation.")
+    if first.decision_body == user.decision_body:
+        return _("The second approval must come from another organisation than the first.")
+    if is_delivering_partner_member(user, application) and not own_partner_with_second():
+        return _("People of the delivering partner cannot decide on its services.")
+    return None
+
+
+def _decider_rule(user, application: Application) -> str | None:
+    """Four eyes for deciding: a manager or a partner approver who neither reviewed it nor
+    has a conflict, after a completed review; never the only approval of one's own
+    partner's service. At the second approval, another organisation than the first."""
+    reason = _decider_base(user, application)
+    if reason:
+        return reason
+    if application.state is S.AWAITING_SECOND:
+        return _second_rule(user, application)
+    if is_delivering_partner_member(user, application) and not own_partner_with_second():
+        return _("People of the delivering partner cannot decide on its services.")
+    return None
+
+
+def _return_rule(user, application: Application) -> str | None:
+    """Returning for information: a decider, never of the delivering partner."""
+    reason = _decider_base(user, application)
+    if reason:
+        return reason
+    if is_delivering_partner_member(user, application):
+        return _("People of the delivering partner cannot decide on its services.")
+    return None
+
+
+def _reject_rule(user, application: Application) -> str | None:
+    """Either approver may reject: at the second stage, the first approver too."""
+    if application.state is S.AWAITING_SECOND:
+        first = first_approval(application)
+        if first is not None and first.approver_id == user.id and user.is_decider:
+            return None
+    return _decider_rule(user, application)
 
 
 def _delivery_rule(user, application: Application) -> str | None:
@@ -148,6 +210,8 @@ class Transition:
 
 APPLICANT = frozenset({Role.APPLICANT})
 REVIEWERS = frozenset({Role.PARTNER_STAFF, Role.MANAGER})
+#: Managers, and partner staff with the approver right (the rule checks the right).
+DECIDERS = frozenset({Role.PARTNER_STAFF, Role.MANAGER})
 MANAGERS = frozenset({Role.MANAGER})
 STAFF = frozenset({Role.PARTNER_STAFF})
 
@@ -159,13 +223,19 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     Transition("start_review", _l("Start review"), frozenset({S.SUBMITTED}), S.IN_REVIEW, REVIEWERS,
                _reviewer_rule, stamp="review_started_at"),
     Transition("return_for_info", _l("Return for information"), frozenset({S.IN_REVIEW}), S.RETURNED,
-               MANAGERS, _decider_rule, "a question for the applicant"),
+               DECIDERS, _return_rule, "a question for the applicant"),
     Transition("resubmit", _l("Answer and resubmit"), frozenset({S.RETURNED}), S.SUBMITTED, APPLICANT,
                _applicant_rule, "an answer to the question"),
-    Transition("approve", _l("Approve"), frozenset({S.IN_REVIEW}), S.APPROVED, MANAGERS, _decider_rule,
-               "an amount up to the requested one; budget and aid ceiling must take it", "decided_at"),
-    Transition("reject", _l("Reject"), frozenset({S.IN_REVIEW}), S.REJECTED, MANAGERS, _decider_rule,
-               "a reason", "decided_at"),
+    # Above APPROVAL_SECOND_ABOVE_EUR (or for the delivering partner's own approver, where
+    # the hub allows it) the first approval leads to awaiting_second, and the money is
+    # committed at the second; otherwise the one approval is final.
+    Transition("approve_first", _l("First approval"), frozenset({S.IN_REVIEW}), S.AWAITING_SECOND,
+               DECIDERS, _decider_rule, "an amount above the second-approval threshold", "first_approved_at"),
+    Transition("approve", _l("Approve"), frozenset({S.IN_REVIEW, S.AWAITING_SECOND}), S.APPROVED, DECIDERS,
+               _decider_rule, "an amount up to the requested one; budget and aid ceiling must take it",
+               "decided_at"),
+    Transition("reject", _l("Reject"), frozenset({S.IN_REVIEW, S.AWAITING_SECOND}), S.REJECTED, DECIDERS,
+               _reject_rule, "a reason", "decided_at"),
     Transition("start_delivery", _l("Start delivery"), frozenset({S.APPROVED}), S.IN_DELIVERY, STAFF,
                _delivery_rule, stamp="delivery_started_at"),
     Transition("record_delivery", _l("Record delivery"), frozenset({S.IN_DELIVERY}), S.DELIVERED, STAFF,

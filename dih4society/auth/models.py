@@ -52,6 +52,8 @@ class User(UserMixin, db.Model):
             "role != 'partner_staff' OR partner_id IS NOT NULL", name="staff_has_partner"
         ),
         sa.CheckConstraint("session_version >= 1", name="session_version_positive"),
+        # The approver right is a partner-staff right (managers decide by their role).
+        sa.CheckConstraint("NOT is_approver OR role = 'partner_staff'", name="approver_is_partner_staff"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +69,8 @@ class User(UserMixin, db.Model):
         sa.ForeignKey("partners.id", ondelete="RESTRICT"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True)
+    #: Partner staff with the approver right decide applications (DESIGN.md §1, §3).
+    is_approver: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     session_version: Mapped[int] = mapped_column(default=1)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
@@ -87,6 +91,18 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+    @property
+    def is_decider(self) -> bool:
+        """May decide applications at all: managers, and partner staff holding the approver right."""
+        return self.role is Role.MANAGER or (self.role is Role.PARTNER_STAFF and self.is_approver)
+
+    @property
+    def decision_body(self) -> str:
+        """The organisation an approval counts for: one partner, or the hub management."""
+        if self.role is Role.PARTNER_STAFF and self.partner_id is not None:
+            return f"partner:{self.partner_id}"
+        return "hub"
 
     @property
     def is_staff(self) -> bool:

@@ -1,8 +1,11 @@
 """State aid: the aid an approval means, the rolling-window ceilings, the register.
 
-The aid of a voucher is its value times the service's aid share, granted under
-the service's legal basis to the organisation's *undertaking group* (linked
-enterprises count as one). Before approval, the group's aid under the same basis
+The aid of a voucher (its gross grant equivalent) is the value the beneficiary
+receives without paying: the approved value less the service's co-payment
+(DESIGN.md §4; the co-payment is rounded half-up to the cent, the aid is the rest).
+It is granted under the service's legal basis to the organisation's *undertaking
+group* (linked enterprises count as one), restated at closing to the final cost
+covered, and reversed by a cancellation. Before approval, the group's aid under the same basis
 over the AID_WINDOW_YEARS before the approval date (this hub's grants that were
 not reversed, plus, for de minimis, the aid declared from elsewhere) plus the new
 aid must stay within the basis' ceiling (config AID_CEILINGS_CENTS).
@@ -21,7 +24,7 @@ from ..catalogue.models import LegalBasis
 from ..core import audit
 from ..core.db import is_postgres
 from ..core.errors import DomainError
-from ..core.money import eur, share_of
+from ..core.money import aid_of, co_payment_of, eur
 from ..extensions import db
 from ..organisations.models import OrgKind
 from .models import AidGrant
@@ -89,7 +92,7 @@ def aid_check(application, amount_cents: int, on: date) -> AidCheck:
     basis = service.legal_basis if receives_aid(application) else LegalBasis.NO_AID
     if basis is LegalBasis.NO_AID:
         return AidCheck(basis, 0, 0, 0, None)
-    aid = share_of(amount_cents, service.aid_share_percent)
+    aid = aid_of(amount_cents, service.co_payment_percent)
     group = application.organisation.undertaking_group
     start = window_start(on)
     granted = db.session.scalar(
@@ -165,10 +168,41 @@ def grant_aid(actor, application, amount_cents: int, on: date) -> AidGrant | Non
         return None
     grant = AidGrant(application_id=application.id, organisation_id=application.organisation_id,
                      undertaking_group=application.organisation.undertaking_group,
-                     legal_basis=check.legal_basis, granted_on=on,
-                     market_value_cents=amount_cents, aid_cents=check.aid_cents)
+                     legal_basis=check.legal_basis, granted_on=on, market_value_cents=amount_cents,
+                     co_payment_cents=co_payment_of(amount_cents, application.service.co_payment_percent),
+                     approved_aid_cents=check.aid_cents, aid_cents=check.aid_cents)
     db.session.add(grant)
     db.session.flush()
+    return grant
+
+
+def restate_aid(actor, application, final_value_cents: int, on: date) -> AidGrant | None:
+    """At closing, restate the aid to the final cost covered (never above the approval's aid).
+
+    The final value is the actual cost of what was delivered; the beneficiary's
+    co-payment is restated on it with the percentage frozen at approval, and the aid
+    is the rest. The application's figures follow; the change is audited."""
+    percent = application.co_payment_percent or 0
+    co_payment = co_payment_of(final_value_cents, percent)
+    aid = final_value_cents - co_payment
+    application.co_payment_cents = co_payment
+    grant = db.session.scalar(sa.select(AidGrant).where(AidGrant.application_id == application.id))
+    if grant is None or grant.reversed_on is not None:
+        if application.aid_cents is not None and application.legal_basis is LegalBasis.NO_AID:
+            application.aid_cents = 0
+        return grant
+    before = {"aid_cents": grant.aid_cents, "co_payment_cents": grant.co_payment_cents,
+              "value_cents": grant.market_value_cents}
+    grant.final_value_cents = final_value_cents
+    grant.co_payment_cents = co_payment
+    grant.aid_cents = aid
+    grant.restated_on = on
+    application.aid_cents = aid
+    db.session.flush()
+    audit.record(actor, "budget.aid_restated", "aid_grant", grant.id,
+                 {"application": application.reference, "before": before,
+                  "after": {"aid_cents": aid, "co_payment_cents": co_payment, "value_cents": final_value_cents},
+                  "restated_on": on.isoformat()})
     return grant
 
 

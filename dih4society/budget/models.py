@@ -123,12 +123,20 @@ class LedgerEntry(db.Model):
 
 
 class AidGrant(db.Model):
-    """State aid granted by this hub, per undertaking group, counted from approval."""
+    """State aid granted by this hub, per undertaking group, counted from approval.
+
+    The aid is the value received without paying (market value less co-payment). It is
+    granted at approval on the approved value and restated at closing to the final
+    cost covered (`aid_cents` is always the figure that counts; `approved_aid_cents`
+    keeps the approval's figure); a cancellation reverses it (`reversed_on`)."""
 
     __tablename__ = "aid_grants"
     __table_args__ = (
         sa.CheckConstraint("aid_cents >= 0", name="aid_nonneg"),
         sa.CheckConstraint("market_value_cents > 0", name="market_value_positive"),
+        sa.CheckConstraint("co_payment_cents >= 0", name="co_payment_nonneg"),
+        sa.CheckConstraint("aid_cents <= approved_aid_cents", name="restated_not_above_approved"),
+        sa.CheckConstraint("final_value_cents IS NULL OR final_value_cents >= 0", name="final_value_nonneg"),
         sa.Index("ix_aid_grants_group_basis_date", "undertaking_group", "legal_basis", "granted_on"),
     )
 
@@ -140,8 +148,17 @@ class AidGrant(db.Model):
     undertaking_group: Mapped[str] = mapped_column(sa.String(40))
     legal_basis: Mapped[LegalBasis] = mapped_column(enum_type(LegalBasis))
     granted_on: Mapped[date] = mapped_column(sa.Date)
+    #: The market value of what was approved (the voucher's value).
     market_value_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    #: What the beneficiary pays: at approval, then restated with the final value.
+    co_payment_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    #: The aid at approval, never changed afterwards.
+    approved_aid_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    #: The aid that counts: the approval's figure, restated at closing.
     aid_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    #: The final cost covered, set at closing (None while the service is not closed).
+    final_value_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    restated_on: Mapped[date | None] = mapped_column(sa.Date)
     reversed_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ..catalogue.models import LegalBasis
 from ..core.db import is_postgres, utcnow
+from ..core.money import co_payment_of
 from ..extensions import db
 from .aid import ceiling_for, window_start
 from .models import AidGrant, BudgetAccount, BudgetSettings, LedgerEntry, LedgerKind
@@ -46,9 +47,10 @@ def verify() -> VerifyResult:
 
     Per account: cached balances = the sums of its ledger entries, nothing below
     zero. Overall: the accounts hold exactly the envelope. Per application: a closed
-    one has spent its actual cost, an open one still holds its approved amount, a
-    cancelled or closed one holds nothing, every movement is on its own account, and
-    its aid grant matches (reversed when cancelled). Per undertaking group: the
+    one has spent its actual cost less the co-payment, an open one still holds its
+    approved value less the co-payment, a cancelled or closed one holds nothing, every
+    movement is on its own account, its aid is the value received without paying
+    (restated at closing) and its aid grant matches (reversed when cancelled). Per undertaking group: the
     hub's grants in the current window stay within each ceiling."""
     from ..applications.models import Application, AppState
 
@@ -117,21 +119,25 @@ def verify() -> VerifyResult:
     rows = db.session.execute(
         sa.select(Application.id, Application.reference, Application.state, Application.approved_cents,
                   Application.actual_cost_cents, Application.budget_account_id,
-                  Application.legal_basis, Application.aid_cents)
+                  Application.legal_basis, Application.aid_cents, Application.co_payment_percent)
         .where(sa.or_(Application.approved_cents.is_not(None), Application.id.in_(
             sa.select(le.application_id).where(le.application_id.is_not(None)).scalar_subquery()))))
     holding = {AppState.APPROVED, AppState.IN_DELIVERY, AppState.DELIVERED}
-    for app_id, ref, state, approved, actual, account_id, basis, aid in rows:
+    for app_id, ref, state, approved, actual, account_id, basis, aid, percent in rows:
         row = per_app.get(app_id)
+        # What the hub covers: the value less the beneficiary's co-payment (DESIGN.md §4).
+        covered_final = (actual or 0) - co_payment_of(actual or 0, percent or 0)
+        covered_approved = (approved - co_payment_of(approved, percent or 0)) if approved else 0
         spent = int(row.spent) if row else 0
         still = int(row.committed) if row else 0
         if row and not (row.acc_min == row.acc_max == account_id):
             problems.append(f"{ref}: ledger movements on another account than its own ({account_id})")
-        if state is AppState.CLOSED and spent != (actual or 0):
-            problems.append(f"{ref}: closed with actual cost {actual} but {spent} spent on the ledger")
+        if state is AppState.CLOSED and spent != covered_final:
+            problems.append(f"{ref}: closed with actual cost {actual} (covered {covered_final}) "
+                            f"but {spent} spent on the ledger")
         if state not in holding and state is not AppState.CLOSED and spent:
             problems.append(f"{ref}: {spent} spent on the ledger but the application is {state.value}")
-        expected = approved if state in holding else 0
+        expected = covered_approved if state in holding else 0
         if still != expected:
             problems.append(f"{ref}: {still} committed on the ledger, expected {expected} ({state.value})")
         if approved is None:
@@ -142,6 +148,9 @@ def verify() -> VerifyResult:
                 problems.append(f"{ref}: aid under {basis.value} without an active aid grant")
             elif grant.aid_cents != aid:
                 problems.append(f"{ref}: aid {aid} on the application, {grant.aid_cents} on its grant")
+            expected_aid = covered_final if state is AppState.CLOSED else covered_approved
+            if aid != expected_aid:
+                problems.append(f"{ref}: aid {aid}, but the value received without paying is {expected_aid}")
         if state is AppState.CANCELLED and grant is not None and grant.reversed_on is None:
             problems.append(f"{ref}: cancelled but its aid grant is not reversed")
 

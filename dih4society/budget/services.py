@@ -22,7 +22,7 @@ from ..catalogue.models import Category, Partner
 from ..core import audit
 from ..core.db import is_postgres, utcnow
 from ..core.errors import DomainError
-from ..core.money import eur
+from ..core.money import co_payment_of, eur
 from ..extensions import db
 from .aid import (  # noqa: F401  (the workflow and the views use them from here)
     AidCeilingExceeded,
@@ -31,6 +31,7 @@ from .aid import (  # noqa: F401  (the workflow and the views use them from here
     ceiling_for,
     grant_aid,
     receives_aid,
+    restate_aid,
     reverse_aid,
     window_start,
 )
@@ -248,29 +249,41 @@ def _application_account(application) -> BudgetAccount:
     return account
 
 
-def close_application_money(actor, application) -> None:
-    """Book the actual cost as spent and release the rest of the commitment."""
+def committed_cents(application) -> int:
+    """What the approval committed: the approved value less the co-payment at approval."""
+    percent = application.co_payment_percent or 0
+    return application.approved_cents - co_payment_of(application.approved_cents, percent)
+
+
+def close_application_money(actor, application, on: date | None = None) -> None:
+    """Book the final cost covered as spent, release the rest, restate the aid.
+
+    The final cost covered is the actual cost less the beneficiary's co-payment on it
+    (the percentage frozen at approval); with no co-payment it is the actual cost."""
     actual = application.actual_cost_cents or 0
     if not application.approved_cents or not 0 <= actual <= application.approved_cents:
         raise DomainError(_("The actual cost must be between zero and the approved %(approved)s.",
                             approved=eur(application.approved_cents)), "actual_cost")
     account = _application_account(application)
-    rest = application.approved_cents - actual
+    committed = committed_cents(application)
+    covered = actual - co_payment_of(actual, application.co_payment_percent or 0)
+    rest = committed - covered
     ref = application.reference or ""
     with db.session.begin_nested():
-        if actual:
-            _post(account, LedgerKind.SPEND, actual, f"app:{application.id}:spend", actor=actor,
+        if covered:
+            _post(account, LedgerKind.SPEND, covered, f"app:{application.id}:spend", actor=actor,
                   application_id=application.id, note=ref)
         if rest:
             _post(account, LedgerKind.RELEASE, rest, f"app:{application.id}:release", actor=actor,
                   application_id=application.id, note=ref)
+        restate_aid(actor, application, actual, on or utcnow().date())
 
 
 def cancel_application_money(actor, application, on: date | None = None) -> None:
     """Release the whole commitment and reverse the aid grant."""
     account = _application_account(application)
     with db.session.begin_nested():
-        _post(account, LedgerKind.RELEASE, application.approved_cents,
+        _post(account, LedgerKind.RELEASE, committed_cents(application),
               f"app:{application.id}:release", actor=actor, application_id=application.id,
               note=application.reference or "")
         reverse_aid(actor, application, on or utcnow().date())
@@ -279,15 +292,22 @@ def cancel_application_money(actor, application, on: date | None = None) -> None
 # --- approval entry point used by the workflow ----------------------------------------
 
 def on_approve(actor, application, amount_cents: int, on: date) -> None:
-    """Money effects of approval: aid (ceiling-checked) then the budget commitment.
+    """Money effects of the final approval: aid (ceiling-checked), then the budget commitment.
 
+    The co-payment percentage is frozen; the budget commits the value less the
+    co-payment, which for beneficiaries that receive aid is also the aid.
     All or nothing: if the aid ceiling or the account refuses, the grant, the
     commitment and the application's aid fields are rolled back (SAVEPOINT)."""
-    before = (application.legal_basis, application.aid_cents, application.budget_account_id)
+    before = (application.legal_basis, application.aid_cents, application.budget_account_id,
+              application.co_payment_percent, application.co_payment_cents)
+    percent = application.service.co_payment_percent
     try:
         with db.session.begin_nested():
+            application.co_payment_percent = percent
+            application.co_payment_cents = co_payment_of(amount_cents, percent)
             grant_aid(actor, application, amount_cents, on)
-            commit_for_application(actor, application, amount_cents)
+            commit_for_application(actor, application, amount_cents - application.co_payment_cents)
     except DomainError:
-        application.legal_basis, application.aid_cents, application.budget_account_id = before
+        (application.legal_basis, application.aid_cents, application.budget_account_id,
+         application.co_payment_percent, application.co_payment_cents) = before
         raise

@@ -34,8 +34,11 @@ class ServiceForm(FlaskForm):
     partner_id = SelectField(_l("Delivering partner"), coerce=int)
     market_value = MoneyField(_l("Market value (EUR)"), places=2,
                                 validators=[InputRequired(), NumberRange(min=0.01, max=10_000_000)])
-    aid_share_percent = IntegerField(_l("Aid share (%)"),
-                                     validators=[InputRequired(), NumberRange(min=0, max=100)])
+    co_payment_percent = IntegerField(
+        _l("Co-payment (%)"),
+        description=_l("The share of the value the beneficiary pays itself; 0 means it pays nothing. "
+                       "The rest is the state aid it receives."),
+        validators=[InputRequired(), NumberRange(min=0, max=99, message=_l("Between 0 and 99 %."))])
     legal_basis = SelectField(_l("Legal basis"), choices=[SelectChoice(b.value, b.label) for b in LegalBasis])
     eligible_kinds = MultiCheckboxField(_l("Eligible organisations"),
                                         choices=[SelectChoice(k.value, k.label) for k in OrgKind],

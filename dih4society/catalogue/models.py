@@ -75,7 +75,7 @@ class Service(db.Model):
     __tablename__ = "services"
     __table_args__ = (
         sa.CheckConstraint("market_value_cents > 0", name="market_value_positive"),
-        sa.CheckConstraint("aid_share_percent BETWEEN 0 AND 100", name="aid_share_range"),
+        sa.CheckConstraint("co_payment_percent BETWEEN 0 AND 99", name="co_payment_range"),
         sa.CheckConstraint("eligible_kinds != ''", name="eligible_kinds_nonempty"),
     )
 
@@ -86,7 +86,8 @@ class Service(db.Model):
     category: Mapped[Category] = mapped_column(enum_type(Category), index=True)
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"), index=True)
     market_value_cents: Mapped[int] = mapped_column(sa.BigInteger)
-    aid_share_percent: Mapped[int] = mapped_column(default=50)
+    #: The share of the value the beneficiary pays itself (0: it pays nothing).
+    co_payment_percent: Mapped[int] = mapped_column(default=0)
     legal_basis: Mapped[LegalBasis] = mapped_column(enum_type(LegalBasis))
     #: Comma-separated `OrgKind` values.
     eligible_kinds: Mapped[str] = mapped_column(sa.String(100))
@@ -101,6 +102,18 @@ class Service(db.Model):
 
     def is_eligible_kind(self, kind) -> bool:
         return getattr(kind, "value", kind) in self.eligible_kind_values
+
+    @property
+    def co_payment_cents(self) -> int:
+        """What the beneficiary pays for the whole service at its market value."""
+        from ..core.money import co_payment_of
+
+        return co_payment_of(self.market_value_cents, self.co_payment_percent)
+
+    @property
+    def aid_value_cents(self) -> int:
+        """The value received without paying, for the whole service at its market value."""
+        return self.market_value_cents - self.co_payment_cents
 
     def __repr__(self) -> str:
         return f"<Service {self.code}>"

@@ -72,7 +72,7 @@ def _save(form: ServiceForm, service: Service | None):
             service, actor=current_user, code=form.code.data, name=form.name.data,
             description=form.description.data, category=form.category.data,
             partner_id=form.partner_id.data, market_value=form.market_value.data,
-            aid_share_percent=form.aid_share_percent.data, legal_basis=form.legal_basis.data,
+            co_payment_percent=form.co_payment_percent.data, legal_basis=form.legal_basis.data,
             eligible_kinds=form.eligible_kinds.data, active=form.active.data)
     except DomainError as exc:
         db.session.rollback()
@@ -92,7 +92,7 @@ def create():
     if request.method == "GET":
         from flask import current_app
 
-        form.aid_share_percent.data = current_app.config["DEFAULT_AID_SHARE_PERCENT"]
+        form.co_payment_percent.data = current_app.config["DEFAULT_CO_PAYMENT_PERCENT"]
         form.eligible_kinds.data = [k.value for k in OrgKind]
     if form.validate_on_submit():
         response = _save(form, None)

@@ -13,7 +13,7 @@ from .models import Category, LegalBasis, Partner, Service
 
 
 def save_service(service: Service | None, *, actor, code: str, name: str, description: str,
-                 category: str, partner_id: int, market_value, aid_share_percent: int,
+                 category: str, partner_id: int, market_value, co_payment_percent: int,
                  legal_basis: str, eligible_kinds: list[str], active: bool) -> Service:
     """Create (service=None) or update a service; audited with before/after values."""
     clash = db.session.scalar(sa.select(Service.id).where(Service.code == code))
@@ -23,12 +23,14 @@ def save_service(service: Service | None, *, actor, code: str, name: str, descri
         raise DomainError(_("Choose a partner."), "partner_id")
     if not eligible_kinds:
         raise DomainError(_("Choose at least one kind."), "eligible_kinds")
+    if not 0 <= co_payment_percent <= 99:
+        raise DomainError(_("The co-payment is between 0 and 99 %."), "co_payment_percent")
     cents = to_cents(market_value)
     if cents <= 0:
         raise DomainError(_("The market value must be positive."), "market_value")
     values = dict(code=code, name=name.strip(), description=description or "",
                   category=Category(category), partner_id=partner_id, market_value_cents=cents,
-                  aid_share_percent=aid_share_percent, legal_basis=LegalBasis(legal_basis),
+                  co_payment_percent=co_payment_percent, legal_basis=LegalBasis(legal_basis),
                   eligible_kinds=",".join(sorted(set(eligible_kinds))), active=active)
     before = None
     if service is None:

@@ -40,6 +40,19 @@ def share_of(cents: int, percent: Decimal | int) -> int:
     return int((Decimal(cents) * Decimal(percent) / 100).quantize(Decimal(1), ROUND_HALF_UP))
 
 
+def co_payment_of(value_cents: int, percent: int) -> int:
+    """What the beneficiary pays of a value: `percent` % of it, rounded half-up to the cent.
+
+    The aid is the rest (`value - co_payment_of(value, percent)`), so co-payment and
+    aid always add up to the value exactly (DESIGN.md §4)."""
+    return share_of(value_cents, percent)
+
+
+def aid_of(value_cents: int, percent: int) -> int:
+    """The value received without paying (gross grant equivalent): value less the co-payment."""
+    return value_cents - co_payment_of(value_cents, percent)
+
+
 def eur(cents: int | None) -> str:
     """Format cents as euros for the current locale (``€1,234.50`` / ``1.234,50 €``)."""
     return format_currency(from_cents(cents), "EUR")

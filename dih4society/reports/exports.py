@@ -55,6 +55,7 @@ EXPORTS: dict[str, tuple[ExportColumn, ...]] = {
         ExportColumn(_l("Category"), TEXT, 26), ExportColumn(_l("Partner"), TEXT, 30),
         ExportColumn(_l("Requested (EUR)"), MONEY, 14), ExportColumn(_l("Approved (EUR)"), MONEY, 14),
         ExportColumn(_l("Committed (EUR)"), MONEY, 14), ExportColumn(_l("Spent (EUR)"), MONEY, 14),
+        ExportColumn(_l("Co-payment (EUR)"), MONEY, 14),
         ExportColumn(_l("Legal basis"), TEXT, 30), ExportColumn(_l("Aid (EUR)"), MONEY, 12),
     ),
     "ledger": (

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from reportlab.platypus import KeepTogether, Paragraph
 
+from ..core.money import co_payment_of
 from .pdf import (
     Column,
     DocumentMeta,
@@ -23,7 +24,6 @@ from .pdf import (
     kv_table,
     money,
     money_column,
-    percent,
     spacer,
     styles,
 )
@@ -54,7 +54,12 @@ class DecisionLetter:
     decided_by_name: str
     decision_reason: str | None = None
     approved_cents: int | None = None
+    #: What the beneficiary pays (restated at closing) and its percentage of the value.
+    co_payment_cents: int | None = None
+    co_payment_percent: int = 0
+    #: The aid that counts (restated at closing) and the aid at approval.
     aid_cents: int | None = None
+    approved_aid_cents: int | None = None
     legal_basis: str | None = None  # LegalBasis value
     legal_basis_label: str | None = None
     actual_cost_cents: int | None = None
@@ -106,22 +111,30 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
     if letter.kind == APPROVAL:
         story.append(Paragraph(esc(_("Decision to approve application %(ref)s", ref=letter.reference)),
                                st.letter_title))
+        approved_co_payment = co_payment_of(letter.approved_cents or 0, letter.co_payment_percent)
+        if letter.co_payment_percent:
+            pays = _("The service is delivered by %(partner)s. Your organisation pays a co-payment of "
+                     "EUR %(co)s (%(percent)s %% of the value); the hub's budget covers the rest, EUR %(covered)s.",
+                     partner=letter.partner_name, co=money(approved_co_payment), percent=letter.co_payment_percent,
+                     covered=money((letter.approved_cents or 0) - approved_co_payment))
+        else:
+            pays = _("The service is delivered by %(partner)s and its whole value is covered by the "
+                     "hub's budget: your organisation pays nothing.", partner=letter.partner_name)
         story.append(Paragraph(esc(_(
             "We are pleased to inform you that your application for the service "
-            "“%(service)s” has been approved. The service is delivered by %(partner)s and "
-            "its value is covered by the hub's budget: your organisation pays nothing.",
-            service=letter.service_name, partner=letter.partner_name)), st.body))
+            "“%(service)s” has been approved.", service=letter.service_name) + " " + pays), st.body))
+        received = letter.approved_aid_cents if letter.approved_aid_cents is not None else letter.aid_cents
         pairs = [
             (_("Service"), f"{letter.service_code} — {letter.service_name}"),
             (_("Category"), letter.category_label),
             (_("Delivering partner"), letter.partner_name),
-            (_("Market value of the service"), f"EUR {money(letter.market_value_cents)}"),
+            (_("Market value of the service (catalogue)"), f"EUR {money(letter.market_value_cents)}"),
             (_("Amount requested"), f"EUR {money(letter.requested_cents)}"),
-            (_("Amount approved"), f"EUR {money(letter.approved_cents)}"),
-            (_("State aid (gross grant equivalent)"),
-             f"EUR {money(letter.aid_cents)}" + (
-                 f" ({percent(letter.aid_cents or 0, letter.approved_cents or 0)} "
-                 + _("of the approved amount") + ")" if letter.aid_cents else "")),
+            (_("Value approved (market value of what you receive)"), f"EUR {money(letter.approved_cents)}"),
+            (_("Your co-payment"), f"EUR {money(approved_co_payment)}" + (
+                f" ({letter.co_payment_percent} %)" if letter.co_payment_percent else "")),
+            (_("State aid (gross grant equivalent): the value you receive without paying"),
+             f"EUR {money(received)}" if letter.legal_basis not in (None, "no_aid") else _("None")),
             (_("Legal basis"), letter.legal_basis_label or _("No state aid")),
             (_("Application submitted on"), fmt_date(letter.submitted_at, meta.timezone)),
             (_("Decision taken on"), fmt_date(letter.decided_at, meta.timezone)),
@@ -133,10 +146,17 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
             story.append(Paragraph(esc(_("Remarks")), st.h2))
             story.append(Paragraph(esc(letter.decision_reason), st.body))
         if letter.closed_at is not None:
-            story.append(Paragraph(esc(_(
-                "The service was delivered and the application closed on %(date)s; its final cost "
-                "booked on the hub's budget is EUR %(cost)s.", date=fmt_date(letter.closed_at, meta.timezone),
-                cost=money(letter.actual_cost_cents))), st.body))
+            final_co = letter.co_payment_cents or 0
+            text = _("The service was delivered and the application closed on %(date)s. Its final cost "
+                     "is EUR %(cost)s, of which your co-payment is EUR %(co)s; the hub's budget paid "
+                     "EUR %(covered)s.", date=fmt_date(letter.closed_at, meta.timezone),
+                     cost=money(letter.actual_cost_cents), co=money(final_co),
+                     covered=money((letter.actual_cost_cents or 0) - final_co))
+            if letter.legal_basis not in (None, "no_aid"):
+                text += " " + _("The state aid is restated to the final cost covered: EUR %(aid)s "
+                                "(EUR %(approved)s at approval).", aid=money(letter.aid_cents),
+                                approved=money(received))
+            story.append(Paragraph(esc(text), st.body))
         if letter.cancelled_at is not None:
             story.append(Paragraph(esc(_(
                 "This approval was cancelled on %(date)s; the commitment was released and the aid "
@@ -190,9 +210,18 @@ class AidNoticeGrant:
     reference: str
     service_name: str
     legal_basis_label: str
-    market_value_cents: int
-    aid_cents: int
+    market_value_cents: int  # the value approved
+    aid_cents: int  # the aid that counts (restated at closing)
     reversed_on: date | None = None
+    co_payment_cents: int = 0
+    final_value_cents: int | None = None  # the final cost covered, once closed
+    restated_on: date | None = None
+    approved_aid_cents: int | None = None
+
+    @property
+    def value_cents(self) -> int:
+        """The value received: the final cost once closed, else the value approved."""
+        return self.market_value_cents if self.final_value_cents is None else self.final_value_cents
 
 
 @dataclass(frozen=True)
@@ -266,23 +295,36 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
     grant_cols = [
         Column(_("Date"), 56),
         Column(_("Application"), 82),
-        Column(_("Service"), 92, wrap=True),
-        Column(_("Legal basis"), 88, wrap=True),
-        money_column(_("Market value (EUR)"), 64),
-        money_column(_("Aid (EUR)"), 55),
-        Column(_("Status"), 66, wrap=True),
+        Column(_("Service"), 78, wrap=True),
+        Column(_("Legal basis"), 70, wrap=True),
+        money_column(_("Value received (EUR)"), 56),
+        money_column(_("Co-payment (EUR)"), 50),
+        money_column(_("Aid (EUR)"), 52),
+        Column(_("Status"), 61, wrap=True),
     ]
+
+    def status(g: AidNoticeGrant) -> str:
+        if g.reversed_on:
+            return _("Reversed on %(date)s", date=fmt_date(g.reversed_on))
+        if g.restated_on:
+            return _("Restated at closing on %(date)s", date=fmt_date(g.restated_on))
+        return _("In force")
+
     rows = [
         (fmt_date(g.granted_on), g.reference, g.service_name, g.legal_basis_label,
-         g.market_value_cents, g.aid_cents,
-         _("Reversed on %(date)s", date=fmt_date(g.reversed_on)) if g.reversed_on else _("In force"))
+         g.value_cents, g.co_payment_cents, g.aid_cents, status(g))
         for g in notice.grants
     ]
     in_force = [g for g in notice.grants if g.reversed_on is None]
     if rows:
         story += data_tables(grant_cols, rows, total=(
-            _("Total in force"), "", "", "", sum(g.market_value_cents for g in in_force),
-            sum(g.aid_cents for g in in_force), ""))
+            _("Total in force"), "", "", "", sum(g.value_cents for g in in_force),
+            sum(g.co_payment_cents for g in in_force), sum(g.aid_cents for g in in_force), ""))
+        story.append(spacer(1.5))
+        story.append(Paragraph(esc(_(
+            "The aid (gross grant equivalent) is the value received without paying: the value of the "
+            "service less the co-payment. It is counted from approval and restated to the final cost "
+            "covered when the service is closed.")), st.small))
         if len(in_force) != len(notice.grants):
             story.append(spacer(1.5))
             story.append(Paragraph(esc(_(

@@ -20,7 +20,7 @@ from ..applications.models import Application, AppState
 from ..auth.models import User
 from ..budget import queries as budget_queries
 from ..budget.aid import ceiling_for
-from ..budget.models import LedgerEntry, LedgerKind
+from ..budget.models import AidGrant, LedgerEntry, LedgerKind
 from ..catalogue.models import Category, LegalBasis, Partner, Service
 from ..core.errors import DomainError
 from ..extensions import db
@@ -135,7 +135,10 @@ def decision_letter_data(application: Application) -> DecisionLetter:
         decided_by_name=application.decided_by.full_name if application.decided_by else "",
         decision_reason=application.decision_reason,
         approved_cents=application.approved_cents,
+        co_payment_cents=application.co_payment_cents,
+        co_payment_percent=application.co_payment_percent or 0,
         aid_cents=application.aid_cents,
+        approved_aid_cents=_approved_aid(application),
         legal_basis=basis.value if basis else None,
         legal_basis_label=basis.label if basis else None,
         actual_cost_cents=application.actual_cost_cents,
@@ -145,6 +148,16 @@ def decision_letter_data(application: Application) -> DecisionLetter:
         ceiling_cents=ceiling_for(basis) if basis else None,
         window_years=current_app.config["AID_WINDOW_YEARS"],
     )
+
+
+def _approved_aid(application: Application) -> int | None:
+    """The aid at approval (the grant keeps it; restated figures are in `aid_cents`)."""
+    if application.approved_cents is None:
+        return None
+    grant = db.session.scalar(sa.select(AidGrant).where(AidGrant.application_id == application.id))
+    if grant is not None:
+        return grant.approved_aid_cents
+    return application.aid_cents
 
 
 def application_by_reference(reference: str) -> Application | None:
@@ -183,7 +196,9 @@ def aid_notice_data(org: Organisation, as_of: date) -> AidNotice:
         AidNoticeGrant(granted_on=g.grant.granted_on, reference=g.reference or "",
                        service_name=g.service_name, legal_basis_label=g.grant.legal_basis.label,
                        market_value_cents=g.grant.market_value_cents, aid_cents=g.grant.aid_cents,
-                       reversed_on=g.grant.reversed_on)
+                       reversed_on=g.grant.reversed_on, co_payment_cents=g.grant.co_payment_cents,
+                       final_value_cents=g.grant.final_value_cents, restated_on=g.grant.restated_on,
+                       approved_aid_cents=g.grant.approved_aid_cents)
         for g in reversed(detail.grants)
     ]
     ceilings = [
@@ -270,18 +285,18 @@ def application_rows(filters, viewer: User) -> Iterator[tuple]:
                   o.legal_name, o.fiscal_code, o.kind, o.size_class, o.county,
                   s.code, s.name, s.category, p.name, a.requested_cents, a.approved_cents,
                   sa.func.coalesce(ledger.c.committed, 0), sa.func.coalesce(ledger.c.spent, 0),
-                  a.legal_basis, a.aid_cents)
+                  a.co_payment_cents, a.legal_basis, a.aid_cents)
         .join(o, o.id == a.organisation_id).join(s, s.id == a.service_id).join(p, p.id == s.partner_id)
         .outerjoin(ledger, ledger.c.application_id == a.id)
         .where(a.id.in_(ids))
         .order_by(a.submitted_at, a.id)
     )
     for (ref, state, submitted, decided, closed, org, code, kind, size, county, scode, sname, cat,
-         partner, requested, approved, committed, spent, basis, aid) in db.session.execute(
+         partner, requested, approved, committed, spent, co_payment, basis, aid) in db.session.execute(
             stmt.execution_options(yield_per=1000)):
         yield (ref, state.label, submitted, decided, closed, org, code, kind.label, size.label,
                county_name(county), scode, sname, cat.label, partner, requested, approved,
-               int(committed), int(spent), basis.label if basis else None, aid)
+               int(committed), int(spent), co_payment, basis.label if basis else None, aid)
 
 
 def ledger_rows(f: budget_queries.LedgerFilter) -> Iterator[tuple]:

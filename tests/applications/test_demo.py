@@ -43,6 +43,24 @@ def test_full_demo_seed_command(app, seeded):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed-demo", "--password", "correct-horse-battery-9"])
     assert result.exit_code == 0, result.output
-    assert "22 demo applications" in result.output
+    assert "24 demo applications" in result.output
     again = runner.invoke(args=["seed-demo", "--password", "correct-horse-battery-9"])
     assert "already present" in again.output
+
+
+def test_demo_has_work_for_the_partner_approver(ctx, seeded):
+    """partner@ (TU Cluj-Napoca) is an approver, and the demo gives them an application in
+    review, reviewed by someone else, to decide, and one waiting for a second approval."""
+    from dih4society.applications import workflow
+    from dih4society.auth.models import User
+
+    seed_applications()
+    partner = db.session.scalar(sa.select(User).where(User.email == "partner@dih4society.example"))
+    assert partner.is_approver and partner.is_decider
+    apps = db.session.scalars(sa.select(Application)).all()
+    decidable = [a for a in apps if a.state is AppState.IN_REVIEW and workflow.can_approve(partner, a)]
+    assert decidable and all(workflow.own_review(partner, a) is None for a in decidable)
+    assert all(a.service.partner_id != partner.partner_id for a in decidable)
+    second = [a for a in apps if a.state is AppState.AWAITING_SECOND and workflow.can_approve(partner, a)]
+    assert len(second) == 1
+    assert second[0].approvals[0].decision_body == "hub" and second[0].approved_cents is None

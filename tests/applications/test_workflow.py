@@ -315,10 +315,12 @@ def test_approve_commits_the_amount_and_records_the_aid(cast):
     entries = list(db_scalars(sa.select(LedgerEntry).where(LedgerEntry.application_id == application.id)))
     assert [(e.kind, e.amount_cents) for e in entries] == [(LedgerKind.COMMIT, 1_200_000)]
     grant = db_scalars(sa.select(AidGrant).where(AidGrant.application_id == application.id)).one()
-    assert grant.aid_cents == 600_000 == application.aid_cents  # 50 % aid share
+    # No co-payment: the aid is the whole value received without paying.
+    assert grant.aid_cents == 1_200_000 == application.aid_cents == grant.approved_aid_cents
+    assert application.co_payment_cents == 0 and grant.co_payment_cents == 0
     assert application.legal_basis.value == "gber_28"
     event = [e for e in _events(application) if e.verb == "application.approve"][0]
-    assert event.data["approved_cents"] == 1_200_000 and event.data["aid_cents"] == 600_000
+    assert event.data["approved_cents"] == 1_200_000 and event.data["aid_cents"] == 1_200_000
 
 
 def test_confirm_spends_the_actual_cost_and_releases_the_rest(cast):

@@ -75,7 +75,7 @@ class Hub:
     partner: object
     account: BudgetAccount
     reserve: BudgetAccount
-    service: object  # de minimis, aid share 50 %, on `account`
+    service: object  # de minimis, no co-payment (aid = the whole value), on `account`
     gber_service: object
     no_aid_service: object
 

@@ -26,15 +26,17 @@ def past_grant(org, basis: LegalBasis, aid_cents: int, on: date, *, reversed_on:
     application = make_application(org, service, 2 * aid_cents)
     grant = AidGrant(application_id=application.id, organisation_id=org.id,
                      undertaking_group=org.undertaking_group, legal_basis=basis, granted_on=on,
-                     market_value_cents=2 * aid_cents, aid_cents=aid_cents, reversed_on=reversed_on)
+                     market_value_cents=2 * aid_cents, co_payment_cents=aid_cents, approved_aid_cents=aid_cents,
+                     aid_cents=aid_cents, reversed_on=reversed_on)
     db.session.add(grant)
     db.session.flush()
     return grant
 
 
 def big_service(hub, basis: LegalBasis = LegalBasis.DE_MINIMIS):
-    """A service on the hub's funded account whose aid share is 50 %."""
-    return make_service(hub.partner, Category.TEST_BEFORE_INVEST, value_cents=100_000 * EUR, basis=basis)
+    """A service on the hub's funded account with a 50 % co-payment: the aid is the other half."""
+    return make_service(hub.partner, Category.TEST_BEFORE_INVEST, value_cents=100_000 * EUR, basis=basis,
+                        co_payment_percent=50)
 
 
 def grants_of(org) -> int:
@@ -47,7 +49,8 @@ def test_exactly_at_the_ceiling_passes_one_cent_over_is_refused(hub, basis, ceil
     org = make_org()
     past_grant(org, basis, ceiling - 10_000 * EUR, DAY - timedelta(days=400))
     service = big_service(hub, basis)
-    # 50 % aid share: approving 20,000.02 means aid of 10,000.01, one cent over.
+    # 50 % co-payment: approving 20,000.02 means a co-payment of 10,000.01 (half-up) and
+    # aid of 10,000.01, one cent over.
     over = make_application(org, service, 20_000 * EUR + 2)
     with pytest.raises(budget.AidCeilingExceeded) as refused:
         budget.on_approve(hub.admin, over, 20_000 * EUR + 2, DAY)

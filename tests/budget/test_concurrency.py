@@ -120,7 +120,7 @@ def test_racing_approvals_for_one_undertaking_group_respect_its_ceiling(race_app
     with race_app.app_context():
         hub = build_hub(account_cents=THREADS * AMOUNT)  # money for all: only the ceiling limits
         service = make_service(hub.partner, Category.TEST_BEFORE_INVEST, value_cents=AMOUNT,
-                               basis=LegalBasis.GBER_28, aid_share_percent=100)
+                               basis=LegalBasis.GBER_28)
         parent = make_org()
         members = [parent] + [make_org(undertaking_group=parent.undertaking_group) for _ in range(3)]
         apps = [make_application(members[i % 4], service, AMOUNT).id for i in range(THREADS)]

@@ -145,7 +145,7 @@ def test_cancel_releases_everything_and_reverses_the_aid(hub):
     app = make_application(make_org(), hub.service, 10_000 * EUR)
     approve(hub.admin, app)
     grant = db.session.scalar(sa.select(AidGrant).where(AidGrant.application_id == app.id))
-    assert grant.aid_cents == 5_000 * EUR and grant.reversed_on is None
+    assert grant.aid_cents == 10_000 * EUR and grant.reversed_on is None  # no co-payment: the whole value
     cancel(hub.admin, app)
     assert hub.refresh().committed_cents == 0
     db.session.refresh(grant)
@@ -229,6 +229,6 @@ def test_ledger_and_audit_trail_refuse_update_and_delete(hub, statement):
 def test_state_is_copied_to_the_application(hub):
     app = make_application(make_org(), hub.service, 10_000 * EUR)
     approve(hub.admin, app, 7_000 * EUR)
-    assert app.aid_cents == 3_500 * EUR
+    assert app.aid_cents == 7_000 * EUR and app.co_payment_cents == 0
     assert app.legal_basis is hub.service.legal_basis
     assert app.state is AppState.APPROVED

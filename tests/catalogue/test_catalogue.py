@@ -34,7 +34,7 @@ def test_admin_creates_and_edits_service_with_audit(app, client, seeded):
         partner_id = db.session.scalar(sa.select(Partner.id).where(Partner.code == "UO"))
     data = {"code": "TBI-3D-01", "name": "3D printing trial", "description": "Prototype parts.",
             "category": "test_before_invest", "partner_id": partner_id, "market_value": "9500.50",
-            "aid_share_percent": "50", "legal_basis": "gber_28", "eligible_kinds": ["sme", "small_midcap"],
+            "co_payment_percent": "0", "legal_basis": "gber_28", "eligible_kinds": ["sme", "small_midcap"],
             "active": "y"}
     response = client.post("/catalogue/new", data=data, follow_redirects=True)
     assert b"saved" in response.data
@@ -55,9 +55,9 @@ def test_service_form_refuses_bad_input(app, client, seeded):
         partner_id = db.session.scalar(sa.select(Partner.id))
         before = db.session.scalar(sa.select(sa.func.count(Service.id)))
     bad = {"code": "TBI-ROB-01", "name": "Dup", "category": "test_before_invest", "partner_id": partner_id,
-           "market_value": "100", "aid_share_percent": "50", "legal_basis": "gber_28", "eligible_kinds": ["sme"]}
+           "market_value": "100", "co_payment_percent": "0", "legal_basis": "gber_28", "eligible_kinds": ["sme"]}
     assert b"Another service has this code" in client.post("/catalogue/new", data=bad).data
-    assert b"Number must be" in client.post("/catalogue/new", data={**bad, "code": "NEW-1", "aid_share_percent": "101"}).data
+    assert b"Between 0 and 99 %" in client.post("/catalogue/new", data={**bad, "code": "NEW-1", "co_payment_percent": "100"}).data
     assert b"Choose at least one kind" in client.post("/catalogue/new", data={**bad, "code": "NEW-2", "eligible_kinds": []}).data
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Service.id))) == before
