@@ -61,6 +61,8 @@ CASES: dict[str, Case] = {
     "admin.user_detail": Case("/admin/users/{manager_id}", allowed=frozenset({ADMIN})),
     "admin.set_active": Case("/admin/users/{applicant2_id}/active/1", "POST", allowed=frozenset({ADMIN}),
                              ok_status=(302,)),
+    "admin.set_approver": Case("/admin/users/{other_staff_id}/approver/1", "POST", allowed=frozenset({ADMIN}),
+                               ok_status=(302,)),
     "admin.audit_log": Case("/admin/audit", allowed=frozenset({ADMIN})),
     # budget (issue #4): dashboard and ledger for managers, set-up for admins, the aid
     # register for managers and applicants (their own organisation), never partner staff.
@@ -73,7 +75,9 @@ CASES: dict[str, Case] = {
     "budget.create_account": Case("/budget/setup/accounts", "POST", allowed=frozenset({ADMIN})),
     "budget.aid_register": Case("/budget/aid", allowed=frozenset({APPLICANT, MANAGER, ADMIN})),
     "budget.aid_detail": Case("/budget/aid/{org_id}", allowed=frozenset({APPLICANT, MANAGER, ADMIN})),
-    # applications and reviews (issue #3). Ids come from tests/matrix_fixtures.py: applications
+    # applications and reviews (issue #3; partner approvers, issue #8). The matrix's partner
+    # staff is partner@, an approver, but of the delivering partner (UTCN): it may not decide
+    # these; a partner approver deciding another partner's service is in test_approvals.py. Ids come from tests/matrix_fixtures.py: applications
     # of the demo applicant's organisation for a UTCN service (partner@ delivers it), reviewed
     # by another partner's staff. Drafts are invisible to the hub (404); a step of someone
     # else's is refused with 403 once the application is visible.

@@ -18,13 +18,14 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..core.forms import MoneyField
 from ..core.money import to_cents
@@ -115,6 +116,8 @@ class ApproveForm(FlaskForm):
     amount = MoneyField(_l("Approved amount (EUR)"), places=2,
                           description=_l("At most the requested amount."),
                           validators=[InputRequired(), NumberRange(min=Decimal("0.01")), two_decimals])
+    #: The approval stage the page showed (1 first or only, 2 second): a stale page is refused.
+    stage = HiddenField(default="", validators=[Optional(), AnyOf(["", "1", "2"])])
 
 
 class RejectForm(FlaskForm):

@@ -181,6 +181,7 @@ def _page(application: Application, forms: dict | None = None, upload: UploadFor
     if "approve" in forms and forms["approve"].amount.data is None:
         first = workflow.first_approval(application)
         forms["approve"].amount.data = from_cents(first.amount_cents if first else application.requested_cents)
+        forms["approve"].stage.data = "2" if first else "1"
         if first is not None:  # the second approver confirms the first approval's amount
             forms["approve"].amount.render_kw = {**(forms["approve"].amount.render_kw or {}), "readonly": True}
     if "record_delivery" in forms and forms["record_delivery"].actual_cost.data is None:
@@ -193,7 +194,8 @@ def _page(application: Application, forms: dict | None = None, upload: UploadFor
         checks=eligibility.checklist(application) if staff else [],
         timeline_entries=queries.timeline(application, internal=staff),
         # Reviewers' scores and recommendations are for the deciders, not for other reviewers.
-        show_scores=current_user.role in (Role.MANAGER, Role.ADMIN),
+        show_scores=current_user.role in (Role.MANAGER, Role.ADMIN) or (
+            current_user.is_decider and workflow.own_review(current_user, application) is None),
         conflict=ConflictForm(prefix="conflict", formdata=None),
         kinds=attachments.KINDS,
     ), status
@@ -271,7 +273,8 @@ def return_for_info(application_id: int):
 @bp.post("/<int:application_id>/approve")
 def approve(application_id: int):
     return _step(application_id, "approve",
-                 lambda a, f: services.approve(current_user, a, cents(f.amount.data)),
+                 lambda a, f: services.approve(current_user, a, cents(f.amount.data),
+                                               expected_stage=int(f.stage.data) if f.stage.data else None),
                  lambda taken: _("First approval recorded; a second approval from another organisation "
                                  "is needed before anything is committed.") if taken == "approve_first"
                  else _("Application approved; the amount is committed on the budget."))

@@ -273,15 +273,24 @@ def _record_approval(actor, application: Application, stage: int, amount_cents: 
     return approval
 
 
-def approve(actor, application: Application, amount_cents: int, on: date | None = None) -> str:
+def approve(actor, application: Application, amount_cents: int, on: date | None = None, *,
+            expected_stage: int | None = None) -> str:
     """Approve: the only approval, the first of two, or the second of two.
 
     Returns the transition taken: "approve_first" (in_review → awaiting_second, nothing
     committed yet) or "approve" (→ approved: the aid, ceiling-checked, and the budget
     commitment, in this transaction, or nothing). The second approver confirms the
     first approval's amount. The budget service raises InsufficientFunds /
-    AidCeilingExceeded with the figures; the caller rolls back and shows the message."""
+    AidCeilingExceeded with the figures; the caller rolls back and shows the message.
+
+    `expected_stage` is the stage the approver's page showed (1: first or only, 2: second);
+    when another approval came in meanwhile, the step is refused as a stale page, so a
+    click meant as a first approval never becomes a second one unseen."""
     workflow.check(actor, application, "approve")
+    stage_now = 2 if application.state is AppState.AWAITING_SECOND else 1
+    if expected_stage is not None and expected_stage != stage_now:
+        raise workflow.WrongState(_("Another approval was given meanwhile: the application is now %(state)s. "
+                                    "Read it again before you decide.", state=application.state.label.lower()))
     if application.state is AppState.AWAITING_SECOND:
         first = workflow.first_approval(application)
         amount_cents = first.amount_cents

@@ -294,13 +294,13 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
     ]
     grant_cols = [
         Column(_("Date"), 56),
-        Column(_("Application"), 82),
-        Column(_("Service"), 78, wrap=True),
-        Column(_("Legal basis"), 70, wrap=True),
-        money_column(_("Value received (EUR)"), 56),
-        money_column(_("Co-payment (EUR)"), 50),
-        money_column(_("Aid (EUR)"), 52),
-        Column(_("Status"), 61, wrap=True),
+        Column(_("Application"), 84),
+        Column(_("Service"), 68, wrap=True),
+        Column(_("Legal basis"), 62, wrap=True),
+        money_column(_("Value received (EUR)"), 58),
+        money_column(_("Co-payment (EUR)"), 64),
+        money_column(_("Aid (EUR)"), 56),
+        Column(_("Status"), 58, wrap=True),
     ]
 
     def status(g: AidNoticeGrant) -> str:

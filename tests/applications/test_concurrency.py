@@ -78,3 +78,67 @@ def test_two_managers_approving_at_once_book_once(app, seeded):
         assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
             LedgerEntry.application_id == target)) == 1
         assert db.session.get(Application, target).state is S.APPROVED
+
+
+def _approver(partner_code: str):
+    from factories import make_user
+
+    from dih4society.auth.models import Role
+    from dih4society.catalogue.models import Partner
+
+    partner = db.session.scalar(sa.select(Partner).where(Partner.code == partner_code))
+    user = make_user(Role.PARTNER_STAFF, partner=partner)
+    user.is_approver = True
+    db.session.flush()
+    return user.id
+
+
+def test_two_approvers_at_the_second_stage_commit_once(app, seeded):
+    """partner@ (UTCN) and an approver of UO both give the second approval at once."""
+    from applications.builders import service
+
+    from dih4society.auth.models import User
+
+    with app.app_context():
+        cast = make_cast()
+        application = build(cast, S.IN_REVIEW, svc=service("TBI-DT-01"), requested_cents=3_000_000)
+        services.approve(cast.manager, application, 3_000_000)
+        target, approvers = application.id, [cast.deliverer.id, _approver("UO")]
+        db.session.commit()
+
+    def second(user_id: int) -> None:
+        application = services.load_for_update(target)
+        services.approve(db.session.get(User, user_id), application, 3_000_000, expected_stage=2)
+
+    results = _in_threads(app, approvers, second)
+    assert sorted(r == "ok" for r in results) == [False, True]
+    assert isinstance(next(r for r in results if r != "ok"), workflow.WrongState)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
+            LedgerEntry.application_id == target)) == 1
+        assert db.session.get(Application, target).state is S.APPROVED
+
+
+def test_two_first_approvals_at_once_never_make_an_unseen_second(app, seeded):
+    """The manager and partner@ both approve the page they saw (stage 1) at once: one first
+    approval; the other click is refused as stale, not counted as the second approval."""
+    from applications.builders import service
+
+    from dih4society.auth.models import User
+
+    with app.app_context():
+        cast = make_cast()
+        application = build(cast, S.IN_REVIEW, svc=service("TBI-DT-01"), requested_cents=3_000_000)
+        target, deciders = application.id, [cast.manager.id, cast.deliverer.id]
+        db.session.commit()
+
+    def first(user_id: int) -> None:
+        application = services.load_for_update(target)
+        services.approve(db.session.get(User, user_id), application, 3_000_000, expected_stage=1)
+
+    results = _in_threads(app, deciders, first)
+    assert sorted(r == "ok" for r in results) == [False, True]
+    with app.app_context():
+        assert db.session.get(Application, target).state is S.AWAITING_SECOND
+        assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
+            LedgerEntry.application_id == target)) == 0
