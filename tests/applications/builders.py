@@ -7,6 +7,7 @@ demo services, budget accounts, partners, manager and applicants are used.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -88,6 +89,30 @@ def review(reviewer: User, application: Application,
     reviews.save_review(reviewer, application, scores, recommendation, "Solid request.", complete=True)
 
 
+@contextmanager
+def second_approval_above(eur: int):
+    """Lower APPROVAL_SECOND_ABOVE_EUR for a block (the demo services are small)."""
+    from flask import current_app
+
+    before = current_app.config["APPROVAL_SECOND_ABOVE_EUR"]
+    current_app.config["APPROVAL_SECOND_ABOVE_EUR"] = eur
+    try:
+        yield
+    finally:
+        current_app.config["APPROVAL_SECOND_ABOVE_EUR"] = before
+
+
+def second_approver() -> User:
+    """A partner approver of CCIBN: neither the cast's reviewer's nor the deliverer's partner."""
+    from dih4society.catalogue.models import Partner
+
+    partner = db.session.scalar(sa.select(Partner).where(Partner.code == "CCIBN"))
+    user = make_user(Role.PARTNER_STAFF, partner=partner)
+    user.is_approver = True
+    db.session.flush()
+    return user
+
+
 def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: Service | None = None,
           requested_cents: int = 1_500_000, approved_cents: int | None = None,
           actual_cents: int | None = None, reviewed: bool = True) -> Application:
@@ -116,6 +141,10 @@ def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: S
         return _done(application)
     if target is S.REJECTED:
         services.reject(cast.manager, application, "Not a digital transformation need.")
+        return _done(application)
+    if target is S.AWAITING_SECOND:
+        with second_approval_above(1):
+            services.approve(cast.manager, application, approved_cents or application.requested_cents)
         return _done(application)
     services.approve(cast.manager, application, approved_cents or application.requested_cents)
     if target is S.APPROVED:

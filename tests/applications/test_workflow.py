@@ -9,7 +9,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from applications.builders import S, build, count_rows, review
+from applications.builders import S, build, count_rows, review, second_approval_above, second_approver
 from factories import make_user
 
 from dih4society.applications import services, workflow
@@ -29,7 +29,9 @@ STEPS = {
     "start_review": lambda c, a: services.start_review(c.other_staff, a),
     "return_for_info": lambda c, a: services.return_for_info(c.manager, a, "Who will take part?"),
     "resubmit": lambda c, a: services.resubmit(c.applicant, a, "Three engineers."),
-    "approve": lambda c, a: services.approve(c.manager, a, a.requested_cents),
+    "approve_first": lambda c, a: _approve_first(c, a),
+    "approve": lambda c, a: services.approve(second_approver() if a.state is S.AWAITING_SECOND else c.manager, a,
+                                             a.requested_cents),
     "reject": lambda c, a: services.reject(c.manager, a, "Out of scope."),
     "start_delivery": lambda c, a: services.start_delivery(c.deliverer, a),
     "record_delivery": lambda c, a: services.record_delivery(c.deliverer, a, utcnow().date(), "Done.",
@@ -37,6 +39,13 @@ STEPS = {
     "confirm": lambda c, a: services.confirm(c.applicant, a, ""),
     "cancel": lambda c, a: services.cancel(c.manager, a, "Postponed."),
 }
+
+def _approve_first(c, a):
+    """A first approval: the manager, above a (lowered) second-approval threshold."""
+    workflow.check(c.manager, a, "approve_first")
+    with second_approval_above(1):
+        return services.approve(c.manager, a, a.requested_cents)
+
 
 ALLOWED = [(name, source) for name, t in workflow.TRANSITIONS.items() for source in sorted(t.sources, key=str)]
 
@@ -58,6 +67,8 @@ def test_the_table_covers_the_design_diagram():
         ("withdraw", S.SUBMITTED, S.WITHDRAWN), ("start_review", S.SUBMITTED, S.IN_REVIEW),
         ("return_for_info", S.IN_REVIEW, S.RETURNED), ("resubmit", S.RETURNED, S.SUBMITTED),
         ("approve", S.IN_REVIEW, S.APPROVED), ("reject", S.IN_REVIEW, S.REJECTED),
+        ("approve_first", S.IN_REVIEW, S.AWAITING_SECOND), ("approve", S.AWAITING_SECOND, S.APPROVED),
+        ("reject", S.AWAITING_SECOND, S.REJECTED),
         ("start_delivery", S.APPROVED, S.IN_DELIVERY), ("record_delivery", S.IN_DELIVERY, S.DELIVERED),
         ("confirm", S.DELIVERED, S.CLOSED), ("cancel", S.APPROVED, S.CANCELLED),
         ("cancel", S.IN_DELIVERY, S.CANCELLED),
