@@ -37,6 +37,7 @@ def extra_ids(seeded: dict) -> dict:
                                                        io.BytesIO(PDF), "declaration.pdf").id
     services.submit(cast.applicant, with_doc)
     ids["submitted_with_doc_app_id"] = with_doc.id
+    ids["submitted_app_ref"] = db.session.get(Application, ids["submitted_app_id"]).reference
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     db.session.commit()
     return ids
