@@ -7,8 +7,14 @@ neither PUBLIC nor CASES, so every new route must be listed here. A path may use
 `allowed` lists the roles that get through; the others get 403 (or 404 where
 `hidden=True`: objects of others are not even revealed). Visitors who are not
 logged in are sent to the login page for every endpoint outside PUBLIC.
+
+A refused step also answers 302 (back to the page, with a flash message), so a 302
+proves nothing by itself: every endpoint that redirects on success has a `done`
+check, run after an allowed role's request, that the step really happened (the
+application's state moved, the row exists, the setting changed, the session ended).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +36,105 @@ class Case:
     ok_status: tuple = (200,)
     hidden: bool = False  # refused roles get 404 instead of 403
     data: dict = field(default_factory=dict)
+    #: For allowed roles: `done(app, client, ids, response)` asserts the step happened.
+    done: Callable | None = None
+
+
+def _query(app, fn):
+    """Run `fn()` in an app context of its own (not held while the client makes requests)."""
+    from dih4society.extensions import db
+
+    with app.app_context():
+        try:
+            return fn()
+        finally:
+            db.session.rollback()
+
+
+def state_is(key: str, state: str) -> Callable:
+    """The application `ids[key]` is now in `state`."""
+    def done(app, client, ids, response):
+        from dih4society.applications.models import Application
+        from dih4society.extensions import db
+
+        actual = _query(app, lambda: db.session.get(Application, ids[key]).state.value)
+        assert actual == state, (key, actual, state)
+    return done
+
+
+def logged_out(app, client, ids, response):
+    """The session ended: the next request of this client is anonymous."""
+    follow = client.get("/auth/account")
+    assert follow.status_code == 302 and "/auth/login" in follow.headers["Location"]
+
+
+def user_inactive(key: str) -> Callable:
+    def done(app, client, ids, response):
+        from dih4society.auth.models import User
+        from dih4society.extensions import db
+
+        assert _query(app, lambda: db.session.get(User, ids[key]).active) is False
+    return done
+
+
+def user_is_approver(key: str) -> Callable:
+    def done(app, client, ids, response):
+        from dih4society.auth.models import User
+        from dih4society.extensions import db
+
+        assert _query(app, lambda: db.session.get(User, ids[key]).is_approver) is True
+    return done
+
+
+def envelope_is(cents: int, eu_share_percent: int) -> Callable:
+    def done(app, client, ids, response):
+        from dih4society.budget.services import get_settings
+
+        row = _query(app, lambda: (get_settings().envelope_cents, get_settings().eu_share_percent))
+        assert row == (cents, eu_share_percent), row
+    return done
+
+
+def attachment_added(key: str, kind: str, name: str) -> Callable:
+    def done(app, client, ids, response):
+        import sqlalchemy as sa
+
+        from dih4society.applications.models import Attachment
+        from dih4society.extensions import db
+
+        names = _query(app, lambda: db.session.scalars(sa.select(Attachment.original_name).where(
+            Attachment.application_id == ids[key], Attachment.kind == kind)).all())
+        assert name in names, names
+    return done
+
+
+def attachment_gone(key: str) -> Callable:
+    def done(app, client, ids, response):
+        from dih4society.applications.models import Attachment
+        from dih4society.extensions import db
+
+        assert _query(app, lambda: db.session.get(Attachment, ids[key])) is None
+    return done
+
+
+def conflict_declared(key: str) -> Callable:
+    """The logged-in user has a conflict-of-interest declaration on the application."""
+    def done(app, client, ids, response):
+        import sqlalchemy as sa
+
+        from dih4society.extensions import db
+        from dih4society.reviews.models import Review
+
+        rows = _query(app, lambda: db.session.execute(sa.select(Review.reviewer_id, Review.conflict_reason).where(
+            Review.application_id == ids[key], Review.conflict_declared.is_(True))).all())
+        assert [reason for _r, reason in rows] == ["My brother works there."], rows
+    return done
+
+
+def redirects_to(template: str) -> Callable:
+    def done(app, client, ids, response):
+        assert response.headers["Location"].endswith(template.format(**ids)), response.headers["Location"]
+    return done
 
 
 #: Endpoints reachable without logging in, with a path to request.
@@ -47,9 +152,9 @@ PUBLIC = {
 
 CASES: dict[str, Case] = {
     "main.notifications": Case("/notifications"),
-    "auth.logout": Case("/auth/logout", "POST", ok_status=(302,)),
+    "auth.logout": Case("/auth/logout", "POST", ok_status=(302,), done=logged_out),
     "auth.account": Case("/auth/account"),
-    "auth.logout_everywhere": Case("/auth/logout-everywhere", "POST", ok_status=(302,)),
+    "auth.logout_everywhere": Case("/auth/logout-everywhere", "POST", ok_status=(302,), done=logged_out),
     "organisations.mine": Case("/organisations/mine", allowed=frozenset({APPLICANT}), hidden=True),
     "organisations.detail": Case("/organisations/{other_org_id}", allowed=HUB, hidden=True),
     "catalogue.index": Case("/catalogue/"),
@@ -59,10 +164,10 @@ CASES: dict[str, Case] = {
     "admin.users": Case("/admin/users", allowed=frozenset({ADMIN})),
     "admin.new_user": Case("/admin/users/new", allowed=frozenset({ADMIN})),
     "admin.user_detail": Case("/admin/users/{manager_id}", allowed=frozenset({ADMIN})),
-    "admin.set_active": Case("/admin/users/{applicant2_id}/active/1", "POST", allowed=frozenset({ADMIN}),
-                             ok_status=(302,)),
+    "admin.set_active": Case("/admin/users/{applicant2_id}/active/0", "POST", allowed=frozenset({ADMIN}),
+                             ok_status=(302,), done=user_inactive("applicant2_id")),
     "admin.set_approver": Case("/admin/users/{other_staff_id}/approver/1", "POST", allowed=frozenset({ADMIN}),
-                               ok_status=(302,)),
+                               ok_status=(302,), done=user_is_approver("other_staff_id")),
     "admin.audit_log": Case("/admin/audit", allowed=frozenset({ADMIN})),
     # budget (issue #4): dashboard and ledger for managers, set-up for admins, the aid
     # register for managers and applicants (their own organisation), never partner staff.
@@ -70,7 +175,8 @@ CASES: dict[str, Case] = {
     "budget.ledger": Case("/budget/ledger", allowed=MANAGERS),
     "budget.setup": Case("/budget/setup", allowed=frozenset({ADMIN})),
     "budget.set_envelope": Case("/budget/setup/envelope", "POST", allowed=frozenset({ADMIN}), ok_status=(302,),
-                                data={"envelope": "4000000.00", "eu_share_percent": "50"}),
+                                data={"envelope": "4000123.45", "eu_share_percent": "45"},
+                                done=envelope_is(400_012_345, 45)),
     "budget.transfer": Case("/budget/setup/transfer", "POST", allowed=frozenset({ADMIN})),
     "budget.create_account": Case("/budget/setup/accounts", "POST", allowed=frozenset({ADMIN})),
     "budget.aid_register": Case("/budget/aid", allowed=frozenset({APPLICANT, MANAGER, ADMIN})),
@@ -87,42 +193,55 @@ CASES: dict[str, Case] = {
     "applications.detail": Case("/applications/{submitted_app_id}"),
     "applications.edit": Case("/applications/{draft_app_id}/edit", allowed=frozenset({APPLICANT}), hidden=True),
     "applications.submit": Case("/applications/{draft_app_id}/submit", "POST", allowed=frozenset({APPLICANT}),
-                                ok_status=(302,), hidden=True),
+                                ok_status=(302,), hidden=True, done=state_is("draft_app_id", "submitted")),
     "applications.withdraw": Case("/applications/{submitted_app_id}/withdraw", "POST",
-                                  allowed=frozenset({APPLICANT}), ok_status=(302,)),
+                                  allowed=frozenset({APPLICANT}), ok_status=(302,),
+                                  done=state_is("submitted_app_id", "withdrawn")),
     "applications.start_review": Case("/applications/{submitted_app_id}/start-review", "POST",
-                                      allowed=frozenset({STAFF, MANAGER}), ok_status=(302,)),
+                                      allowed=frozenset({STAFF, MANAGER}), ok_status=(302,),
+                                      done=state_is("submitted_app_id", "in_review")),
     "applications.return_for_info": Case("/applications/{in_review_app_id}/return", "POST",
                                          allowed=frozenset({MANAGER}), ok_status=(302,),
-                                         data={"return-question": "Who will take part?"}),
+                                         data={"return-question": "Who will take part?"},
+                                         done=state_is("in_review_app_id", "returned")),
     "applications.resubmit": Case("/applications/{returned_app_id}/resubmit", "POST",
                                   allowed=frozenset({APPLICANT}), ok_status=(302,),
-                                  data={"resubmit-answer": "Three engineers."}),
+                                  data={"resubmit-answer": "Three engineers."},
+                                  done=state_is("returned_app_id", "submitted")),
     "applications.approve": Case("/applications/{in_review_app_id}/approve", "POST",
-                                 allowed=frozenset({MANAGER}), ok_status=(302,), data={"approve-amount": "9000.00"}),
+                                 allowed=frozenset({MANAGER}), ok_status=(302,), data={"approve-amount": "9000.00"},
+                                 done=state_is("in_review_app_id", "approved")),
     "applications.reject": Case("/applications/{in_review_app_id}/reject", "POST", allowed=frozenset({MANAGER}),
-                                ok_status=(302,), data={"reject-reason": "Out of scope."}),
+                                ok_status=(302,), data={"reject-reason": "Out of scope."},
+                                done=state_is("in_review_app_id", "rejected")),
     "applications.start_delivery": Case("/applications/{approved_app_id}/start-delivery", "POST",
-                                        allowed=frozenset({STAFF}), ok_status=(302,)),
+                                        allowed=frozenset({STAFF}), ok_status=(302,),
+                                        done=state_is("approved_app_id", "in_delivery")),
     "applications.record_delivery": Case("/applications/{in_delivery_app_id}/record-delivery", "POST",
                                          allowed=frozenset({STAFF}), ok_status=(302,),
                                          data={"delivery-delivered_on": TODAY, "delivery-notes": "Two weeks of trials.",
-                                               "delivery-actual_cost": "14000.00"}),
+                                               "delivery-actual_cost": "14000.00"},
+                                         done=state_is("in_delivery_app_id", "delivered")),
     "applications.confirm": Case("/applications/{delivered_app_id}/confirm", "POST",
                                  allowed=frozenset({APPLICANT, MANAGER}), ok_status=(302,),
-                                 data={"confirm-note": "Confirmed by phone with the applicant."}),
+                                 data={"confirm-note": "Confirmed by phone with the applicant."},
+                                 done=state_is("delivered_app_id", "closed")),
     "applications.cancel": Case("/applications/{approved_app_id}/cancel", "POST", allowed=frozenset({MANAGER}),
-                                ok_status=(302,), data={"cancel-reason": "Postponed."}),
+                                ok_status=(302,), data={"cancel-reason": "Postponed."},
+                                done=state_is("approved_app_id", "cancelled")),
     "applications.upload": Case("/applications/{draft_app_id}/attachments", "POST", allowed=frozenset({APPLICANT}),
                                 ok_status=(302,), hidden=True,
-                                data={"upload-kind": "signed_declaration", "upload-file": (SAMPLE_PDF, "signed.pdf")}),
+                                data={"upload-kind": "signed_declaration", "upload-file": (SAMPLE_PDF, "signed.pdf")},
+                                done=attachment_added("draft_app_id", "signed_declaration", "signed.pdf")),
     "applications.download": Case("/applications/{submitted_with_doc_app_id}/attachments/{submitted_attachment_id}"),
     "applications.delete_attachment": Case("/applications/{draft_app_id}/attachments/{draft_attachment_id}/delete",
-                                           "POST", allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True),
+                                           "POST", allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True,
+                                           done=attachment_gone("draft_attachment_id")),
     "reviews.review": Case("/reviews/{in_review_app_id}", allowed=frozenset({STAFF, MANAGER})),
     "reviews.declare_conflict": Case("/reviews/{in_review_app_id}/conflict", "POST",
                                      allowed=frozenset({STAFF, MANAGER}), ok_status=(302,),
-                                     data={"conflict-reason": "My brother works there."}),
+                                     data={"conflict-reason": "My brother works there."},
+                                     done=conflict_declared("in_review_app_id")),
     "reviews.rubric": Case("/reviews/rubric", allowed=frozenset({ADMIN})),
     "reviews.edit_criterion": Case("/reviews/rubric/{criterion_id}", allowed=frozenset({ADMIN})),
     # reports and exports (issue #5): the reports page, the budget and KPI reports and every
@@ -130,7 +249,8 @@ CASES: dict[str, Case] = {
     # delivering partner's staff (partner@ delivers the UTCN service) and managers; an aid
     # notice to the organisation itself and managers (anyone else: 404). More in tests/reports.
     "reports.index": Case("/reports/", allowed=MANAGERS),
-    "reports.find": Case("/reports/find?reference=DIH-0000-000000", allowed=MANAGERS, ok_status=(302,)),
+    "reports.find": Case("/reports/find?reference={submitted_app_ref}", allowed=MANAGERS, ok_status=(302,),
+                         done=redirects_to("/reports/applications/{submitted_app_id}/decision.pdf")),
     "reports.budget_pdf": Case("/reports/budget.pdf", allowed=MANAGERS),
     "reports.kpi_pdf": Case("/reports/kpi.pdf", allowed=MANAGERS),
     "reports.decision_letter": Case("/reports/applications/{approved_app_id}/decision.pdf", hidden=True),

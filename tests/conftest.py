@@ -198,3 +198,47 @@ def make_app(app_config):
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def race_dialect(request):
+    """For race tests (marked ``race``): the database dialect the app under test really uses.
+
+    A race test claims PostgreSQL when TEST_DATABASE_URL is set (row locks, guarded
+    UPDATEs racing for real) and SQLite otherwise; it fails if the engine is anything
+    else. The dialect is kept on the test's report, so a run with
+    ``REQUIRE_RACE_TESTS=postgresql`` (the PostgreSQL pass of `.ci/run`) fails when no
+    race test passed on PostgreSQL (see `pytest_sessionfinish` below)."""
+
+    def _check(application) -> str:
+        with application.app_context():
+            name = db.engine.dialect.name
+        claimed = "postgresql" if TEST_PG_URL else "sqlite"
+        if name != claimed:
+            pytest.fail(f"race test claims {claimed} (TEST_DATABASE_URL {'set' if TEST_PG_URL else 'unset'}) "
+                        f"but runs on {name}")
+        request.node.user_properties.append(("race_dialect", name))
+        return name
+
+    return _check
+
+
+def race_tests_passed_on(reports, dialect: str) -> list[str]:
+    """Node ids of race tests whose call phase passed on `dialect`."""
+    return [r.nodeid for r in reports
+            if r.when == "call" and r.passed and ("race_dialect", dialect) in r.user_properties]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With REQUIRE_RACE_TESTS=<dialect>, fail a run in which no race test passed on it."""
+    required = os.environ.get("REQUIRE_RACE_TESTS", "")
+    if not required:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    passed = race_tests_passed_on(reporter.stats.get("passed", []) if reporter else [], required)
+    message = f"REQUIRE_RACE_TESTS={required}: {len(passed)} race test(s) passed on {required}"
+    if reporter:
+        reporter.ensure_newline()
+        reporter.write_line(message, red=not passed, green=bool(passed))
+    if not passed:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -38,6 +38,7 @@ def extra_ids(seeded: dict) -> dict:
     services.submit(cast.applicant, with_doc)
     ids["submitted_with_doc_app_id"] = with_doc.id
     ids["other_staff_id"] = cast.other_staff.id  # partner.uo: staff without the approver right
+    ids["submitted_app_ref"] = db.session.get(Application, ids["submitted_app_id"]).reference
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     db.session.commit()
     return ids

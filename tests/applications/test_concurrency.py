@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 from applications.builders import S, build, demo_user, make_cast
 
@@ -12,6 +13,8 @@ from dih4society.applications.models import Application
 from dih4society.budget.models import LedgerEntry
 from dih4society.core.errors import DomainError
 from dih4society.extensions import db
+
+pytestmark = pytest.mark.race
 
 
 def _in_threads(app, items: list, work) -> list:
@@ -40,7 +43,8 @@ def _in_threads(app, items: list, work) -> list:
     return results
 
 
-def test_concurrent_submits_get_distinct_consecutive_references(app, seeded):
+def test_concurrent_submits_get_distinct_consecutive_references(app, seeded, race_dialect):
+    race_dialect(app)
     with app.app_context():
         cast = make_cast()
         ids = [build(cast, S.DRAFT).id for _ in range(8)]
@@ -58,7 +62,8 @@ def test_concurrent_submits_get_distinct_consecutive_references(app, seeded):
     assert numbers == list(range(numbers[0], numbers[0] + 8))
 
 
-def test_two_managers_approving_at_once_book_once(app, seeded):
+def test_two_managers_approving_at_once_book_once(app, seeded, race_dialect):
+    race_dialect(app)
     with app.app_context():
         cast = make_cast()
         application = build(cast, S.IN_REVIEW)

@@ -104,3 +104,39 @@ def ledger_count() -> int:
 
     return db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)))
 
+
+
+def expected_headroom(org_id: int, today: date) -> dict[str, int]:
+    """The aid headroom of an organisation's undertaking group, by hand-written SQL.
+
+    De minimis: ceiling − the group's grants not reversed, granted in the window
+    (the AID_WINDOW_YEARS before `today`, that day excluded) − the outside aid listed on
+    the group's latest submitted declaration, granted in the window. GBER Article 28:
+    ceiling − the group's grants in the window. Written independently of
+    `budget.queries` so that a page showing the wrong figure fails."""
+    from flask import current_app
+
+    years = current_app.config["AID_WINDOW_YEARS"]
+    ceilings = current_app.config["AID_CEILINGS_CENTS"]
+    try:
+        start = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        start = date(today.year - years, 3, 1)
+    params = {"org": org_id, "start": start, "today": today}
+    group = db.session.execute(sa.text("SELECT undertaking_group FROM organisations WHERE id = :org"),
+                               params).scalar_one()
+    params["grp"] = group
+
+    def granted(basis: str) -> int:
+        return int(db.session.execute(sa.text(
+            "SELECT COALESCE(SUM(aid_cents), 0) FROM aid_grants WHERE undertaking_group = :grp "
+            "AND legal_basis = :basis AND reversed_on IS NULL AND granted_on > :start AND granted_on <= :today"),
+            {**params, "basis": basis}).scalar_one())
+
+    declared = int(db.session.execute(sa.text(
+        "SELECT COALESCE(SUM(o.amount_cents), 0) FROM outside_aid o WHERE o.undertaking_group = :grp "
+        "AND o.granted_on > :start AND o.granted_on <= :today AND o.application_id = ("
+        "  SELECT MAX(o2.application_id) FROM outside_aid o2 JOIN applications a ON a.id = o2.application_id"
+        "  WHERE o2.undertaking_group = :grp AND a.state <> 'draft')"), params).scalar_one())
+    return {"de_minimis": ceilings["de_minimis"] - granted("de_minimis") - declared,
+            "gber_28": ceilings["gber_28"] - granted("gber_28")}

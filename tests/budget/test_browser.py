@@ -30,7 +30,22 @@ def _login(page, who: str) -> None:
     page.wait_for_url(lambda url: "/auth/login" not in url)
 
 
-def test_manager_reads_the_dashboard_and_the_aid_register(page, books, artifacts_dir):
+def _headroom_of(app, legal_name: str) -> dict[str, str]:
+    """The headroom figures the page must show, computed by hand-written SQL."""
+    import sqlalchemy as sa
+    from budget.helpers import expected_headroom
+
+    from dih4society.core.db import utcnow
+    from dih4society.core.money import eur_plain
+    from dih4society.extensions import db
+
+    with app.app_context():
+        org_id = db.session.execute(sa.text("SELECT id FROM organisations WHERE legal_name = :n"),
+                                    {"n": legal_name}).scalar_one()
+        return {basis: f"€{eur_plain(cents)}" for basis, cents in expected_headroom(org_id, utcnow().date()).items()}
+
+
+def test_manager_reads_the_dashboard_and_the_aid_register(page, app, books, artifacts_dir):
     _login(page, "manager")
     page.get_by_role("link", name="Budget").first.click()
     page.wait_for_url("**/budget/")
@@ -51,6 +66,9 @@ def test_manager_reads_the_dashboard_and_the_aid_register(page, books, artifacts
     page.wait_for_url("**county=BH**")
     page.get_by_role("link", name="Clinica Sfânta Maria Oradea SRL").click()
     assert page.locator("#headroom-de_minimis").is_visible()
+    expected = _headroom_of(app, "Clinica Sfânta Maria Oradea SRL")
+    assert page.locator("#headroom-de_minimis").inner_text().strip() == expected["de_minimis"]
+    assert page.locator("#headroom-gber_28").inner_text().strip() == expected["gber_28"]
     page.screenshot(path=artifacts_dir / "budget-02-aid-detail.png", full_page=True)
     # page fixture: any console error (a CSP violation by an inline style) fails the test
 

@@ -27,7 +27,7 @@ from dih4society.catalogue.models import Category, LegalBasis
 from dih4society.core.errors import DomainError
 from dih4society.extensions import db
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.race]
 
 THREADS = 16
 AMOUNT = 10_000 * EUR
@@ -35,10 +35,11 @@ TODAY = date(2026, 6, 15)
 
 
 @pytest.fixture
-def race_app(app_config):
-    """An app whose pool has a connection for every thread."""
+def race_app(app_config, race_dialect):
+    """An app whose pool has a connection for every thread, on the dialect the run claims."""
     options = {"pool_size": THREADS + 2, "max_overflow": 0, "pool_timeout": 60}
     application = create_app("testing", {**app_config, "SQLALCHEMY_ENGINE_OPTIONS": options})
+    race_dialect(application)
     yield application
     with application.app_context():
         db.session.remove()

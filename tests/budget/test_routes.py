@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import sqlalchemy as sa
+from budget.helpers import expected_headroom
 from conftest import PASSWORD
 
 from dih4society.budget.models import BudgetAccount, LedgerEntry
+from dih4society.core.db import utcnow
 from dih4society.extensions import db
 
 STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
@@ -88,8 +91,13 @@ def test_dashboard_totals_agree_with_the_ledger(app, demo, login_as):
         assert sum(r.committed for r in rows) == t.committed
         assert sum(r.spent for r in rows) == t.spent
     eu, national = d.funding
-    assert eu.allocated + national.allocated == t.envelope
-    assert eu.committed == t.committed * t.eu_share_percent // 100 or abs(eu.committed * 2 - t.committed) <= 1
+
+    def eu_share(cents: int) -> int:  # the EU percentage, half a cent rounded up
+        return int((Decimal(cents) * t.eu_share_percent / 100).quantize(Decimal(1), ROUND_HALF_UP))
+
+    for figure, total in (("allocated", t.envelope), ("committed", t.committed), ("spent", t.spent)):
+        assert getattr(eu, figure) == eu_share(total), figure
+        assert getattr(national, figure) == total - eu_share(total), figure
     months = d.months
     assert sum(m.committed - m.released for m in months) == t.committed + t.spent
     assert sum(m.spent for m in months) == t.spent
@@ -304,7 +312,59 @@ def test_aid_detail_lists_each_grant_and_the_headroom(app, demo, login_as):
     for grant in grants:
         assert f"€{eur_plain(grant.aid_cents)}" in html
     assert "De minimis aid declared from elsewhere" in html
-    assert 'id="headroom-de_minimis"' in html and 'id="headroom-gber_28"' in html
+    # The headroom shown is the amount computed by hand from the grants and declarations.
+    with app.app_context():
+        expected = expected_headroom(org_id, utcnow().date())
+    assert expected["de_minimis"] < 300_000 * 100  # the Clinica group has de minimis aid: not a trivial figure
+    for basis, cents in expected.items():
+        assert headroom_shown(html, basis) == f"€{eur_plain(cents)}", basis
+
+
+def headroom_shown(html: str, basis: str) -> str:
+    """The text of the headroom figure of a legal basis on the aid detail page."""
+    match = re.search(rf'id="headroom-{basis}"[^>]*>([^<]*)<', html)
+    assert match, basis
+    return match.group(1).strip()
+
+
+def test_aid_detail_headroom_to_the_cent(app, seeded, login_as):
+    """Headroom = ceiling − the group's grants in the 3-year window (reversed ones and
+    older ones excluded) − for de minimis, the outside aid of the group's latest
+    declaration in the window. Written out by hand: €300,000.00 − €12,345.67 −
+    €1,000.01 (a sister company) − €7,000.00 declared = €279,654.32; GBER Article 28
+    €220,000.00 − €20,000.05 = €199,999.95."""
+    from datetime import timedelta
+
+    from budget.helpers import declare_outside_aid, make_application
+    from factories import make_org
+
+    from dih4society.budget.models import AidGrant
+    from dih4society.catalogue.models import LegalBasis, Service
+
+    today = utcnow().date()
+    with app.app_context():
+        service = db.session.scalar(sa.select(Service).order_by(Service.id).limit(1))
+        org = make_org(legal_name="Headroom Test SRL")
+        sister = make_org(undertaking_group=org.undertaking_group)
+        declaration = make_application(org, service, 100_000)
+        declare_outside_aid(declaration, 700_000, today - timedelta(days=100))
+        declare_outside_aid(declaration, 900_000, today.replace(year=today.year - 4))  # outside the window
+        grants = [(org, LegalBasis.DE_MINIMIS, 1_234_567, today - timedelta(days=10), None),
+                  (org, LegalBasis.DE_MINIMIS, 500_000, today - timedelta(days=20), today),  # reversed
+                  (org, LegalBasis.DE_MINIMIS, 800_000, today.replace(year=today.year - 4), None),  # too old
+                  (sister, LegalBasis.DE_MINIMIS, 100_001, today - timedelta(days=5), None),
+                  (org, LegalBasis.GBER_28, 2_000_005, today - timedelta(days=30), None)]
+        for owner, basis, cents, on, reversed_on in grants:
+            app_row = make_application(owner, service, cents * 2)
+            db.session.add(AidGrant(application_id=app_row.id, organisation_id=app_row.organisation_id,
+                                    undertaking_group=org.undertaking_group, legal_basis=basis, granted_on=on,
+                                    market_value_cents=cents * 2, aid_cents=cents, reversed_on=reversed_on))
+        db.session.commit()
+        org_id = org.id
+        assert expected_headroom(org_id, today) == {"de_minimis": 27_965_432, "gber_28": 19_999_995}
+    html = login_as("manager").get(f"/budget/aid/{org_id}").get_data(as_text=True)
+    assert headroom_shown(html, "de_minimis") == "€279,654.32"
+    assert headroom_shown(html, "gber_28") == "€199,999.95"
 
 
 @pytest.mark.parametrize("path", ["/budget/", "/budget/ledger", "/budget/setup", "/budget/aid"])

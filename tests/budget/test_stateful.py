@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -32,10 +33,9 @@ from hypothesis.stateful import (
 from dih4society.applications.models import Application, AppState
 from dih4society.auth.models import Role, User
 from dih4society.budget import services as budget
-from dih4society.budget.models import BudgetAccount
+from dih4society.budget.models import AidGrant, BudgetAccount
 from dih4society.catalogue.models import Category, LegalBasis, Service
 from dih4society.core.errors import DomainError
-from dih4society.core.money import share_of
 from dih4society.extensions import db
 from dih4society.organisations.models import Organisation, OrgKind
 
@@ -46,6 +46,13 @@ CEILINGS = {"de_minimis": 8_000 * EUR, "gber_28": 6_000 * EUR}  # low: refusals 
 FUNDING = 40_000 * EUR  # per account
 _runs = itertools.count(1)
 OUTCOMES: Counter[str] = Counter()  # what the examples did, to prove they did something
+
+
+def expected_aid(approved_cents: int, aid_share_percent: int = 50) -> int:
+    """The model's own aid figure: the share of the approved amount, half a cent rounded
+    up (Decimal, ROUND_HALF_UP), computed here and not by the code under test."""
+    exact = Decimal(approved_cents) * Decimal(aid_share_percent) / Decimal(100)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def make_machine():
@@ -102,7 +109,7 @@ def make_machine():
             org_id, group, kind = next(o for o in self.orgs if o[0] == application.organisation_id)
             _svc, acc_id, basis = next(s for s in self.services if s[0] == application.service_id)
             gets_aid = basis is not LegalBasis.NO_AID and kind is not OrgKind.PUBLIC_INSTITUTION
-            aid = share_of(amount, 50) if gets_aid else 0
+            aid = expected_aid(amount) if gets_aid else 0
             aid_fits = not gets_aid or self.aid.get((group, basis), 0) + aid <= CEILINGS[basis.value]
             allocated, committed, spent = self.model[acc_id]
             money_fits = allocated - committed - spent >= amount
@@ -188,6 +195,13 @@ def make_machine():
                 db.session.refresh(acc)
                 assert [acc.allocated_cents, acc.committed_cents, acc.spent_cents] == expected
                 assert acc.available_cents >= 0 and acc.committed_cents >= 0
+            # The aid in force per undertaking group and legal basis is what the model granted.
+            groups = {o[1] for o in self.orgs}
+            granted = {(group, basis): int(total) for group, basis, total in db.session.execute(
+                sa.select(AidGrant.undertaking_group, AidGrant.legal_basis, sa.func.sum(AidGrant.aid_cents))
+                .where(AidGrant.undertaking_group.in_(groups), AidGrant.reversed_on.is_(None))
+                .group_by(AidGrant.undertaking_group, AidGrant.legal_basis))}
+            assert {k: v for k, v in granted.items() if v} == {k: v for k, v in self.aid.items() if v}
             db.session.rollback()  # end the read transaction between steps
 
     return Books

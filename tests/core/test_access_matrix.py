@@ -61,6 +61,12 @@ def test_public_endpoints_answer_visitors(client, seeded, endpoint):
     assert response.status_code == 200
 
 
+def test_every_redirecting_step_has_a_check_that_it_happened():
+    """A refusal redirects too (with a flash message): a 302 alone proves nothing."""
+    unchecked = sorted(e for e, c in CASES.items() if 302 in c.ok_status and c.done is None)
+    assert not unchecked, f"add a `done` check in tests/access_matrix.py for: {unchecked}"
+
+
 @pytest.mark.parametrize("endpoint", sorted(CASES))
 @pytest.mark.parametrize("role", (ANON,) + ROLES)
 def test_role_against_endpoint(app, matrix_ids, endpoint, role):
@@ -76,5 +82,7 @@ def test_role_against_endpoint(app, matrix_ids, endpoint, role):
         assert "/auth/login" in response.headers["Location"]
     elif role in case.allowed:
         assert response.status_code in case.ok_status, (path, response.status_code)
+        if case.done is not None:
+            case.done(app, client, matrix_ids, response)
     else:
         assert response.status_code == (404 if case.hidden else 403), (path, response.status_code)

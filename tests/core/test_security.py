@@ -1,8 +1,10 @@
 """CSRF, cookies, security headers, error pages."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
-from conftest import login
+from conftest import PASSWORD, login
 
 from dih4society import create_app
 from dih4society.extensions import db
@@ -20,12 +22,44 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(make_app, seeded
         "confirm": "violet-tractor-harbour"})
     assert response.status_code in (200, 400)
     assert b"CSRF" in response.data or response.status_code == 400
-    # A login form without the token is refused too.
-    response = client.post("/auth/login", data={"email": "admin@dih4society.example",
-                                                "password": "correct-horse-battery-9"})
-    assert b"Log out" not in response.data
     with app.app_context():
         assert db.session.scalar(sa.select(Organisation).where(Organisation.fiscal_code == "14399840")) is None
+
+
+def _session_data(app, client) -> dict:
+    """The visitor's session as the server would read it from the client's cookie."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return {}
+    serializer = app.session_interface.get_signing_serializer(app)
+    return dict(serializer.loads(cookie.value))
+
+
+def test_login_without_csrf_token_is_refused_and_logs_nobody_in(make_app, seeded):
+    """Correct credentials without the CSRF token: 400, no logged-in session, still anonymous."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": "admin@dih4society.example", "password": PASSWORD})
+    assert response.status_code == 400
+    # No identity was issued: no remember cookie, and the session (if a cookie was set
+    # at all, e.g. for a fresh CSRF token on the error page) carries no user.
+    assert client.get_cookie("remember_token") is None
+    for header in response.headers.getlist("Set-Cookie"):
+        assert not header.startswith("remember_token=")
+    assert "_user_id" not in _session_data(app, client)
+    # The next request is still anonymous: a protected page sends the visitor to log in.
+    follow_up = client.get("/auth/account")
+    assert follow_up.status_code == 302 and "/auth/login" in follow_up.headers["Location"]
+
+    # The control: the same credentials *with* the token do log in, so the refusal
+    # above was the missing token and not, say, a wrong password.
+    page = client.get("/auth/login")
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page.data).group(1).decode()
+    response = client.post("/auth/login", data={"email": "admin@dih4society.example", "password": PASSWORD,
+                                                "csrf_token": token})
+    assert response.status_code == 302
+    assert "_user_id" in _session_data(app, client)
+    assert client.get("/auth/account").status_code == 200
 
 
 def test_security_headers_and_cookie_flags(client, seeded):
