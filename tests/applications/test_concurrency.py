@@ -98,8 +98,9 @@ def _approver(partner_code: str):
     return user.id
 
 
-def test_two_approvers_at_the_second_stage_commit_once(app, seeded):
+def test_two_approvers_at_the_second_stage_commit_once(app, seeded, race_dialect):
     """partner@ (UTCN) and an approver of UO both give the second approval at once."""
+    race_dialect(app)
     from applications.builders import service
 
     from dih4society.auth.models import User
@@ -124,9 +125,10 @@ def test_two_approvers_at_the_second_stage_commit_once(app, seeded):
         assert db.session.get(Application, target).state is S.APPROVED
 
 
-def test_two_first_approvals_at_once_never_make_an_unseen_second(app, seeded):
+def test_two_first_approvals_at_once_never_make_an_unseen_second(app, seeded, race_dialect):
     """The manager and partner@ both approve the page they saw (stage 1) at once: one first
     approval; the other click is refused as stale, not counted as the second approval."""
+    race_dialect(app)
     from applications.builders import service
 
     from dih4society.auth.models import User

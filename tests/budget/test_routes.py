@@ -358,7 +358,8 @@ def test_aid_detail_headroom_to_the_cent(app, seeded, login_as):
             app_row = make_application(owner, service, cents * 2)
             db.session.add(AidGrant(application_id=app_row.id, organisation_id=app_row.organisation_id,
                                     undertaking_group=org.undertaking_group, legal_basis=basis, granted_on=on,
-                                    market_value_cents=cents * 2, aid_cents=cents, reversed_on=reversed_on))
+                                    market_value_cents=cents * 2, co_payment_cents=cents, approved_aid_cents=cents,
+                                    aid_cents=cents, reversed_on=reversed_on))
         db.session.commit()
         org_id = org.id
         assert expected_headroom(org_id, today) == {"de_minimis": 27_965_432, "gber_28": 19_999_995}

@@ -48,11 +48,16 @@ _runs = itertools.count(1)
 OUTCOMES: Counter[str] = Counter()  # what the examples did, to prove they did something
 
 
-def expected_aid(approved_cents: int, aid_share_percent: int = 50) -> int:
-    """The model's own aid figure: the share of the approved amount, half a cent rounded
-    up (Decimal, ROUND_HALF_UP), computed here and not by the code under test."""
-    exact = Decimal(approved_cents) * Decimal(aid_share_percent) / Decimal(100)
+def expected_co_payment(value_cents: int, co_payment_percent: int) -> int:
+    """The model's own co-payment: the percentage of the value, half a cent rounded up
+    (Decimal, ROUND_HALF_UP), computed here and not by the code under test. The aid and
+    the commitment are the value less this (DESIGN.md §4)."""
+    exact = Decimal(value_cents) * Decimal(co_payment_percent) / Decimal(100)
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+#: Co-payment per service of the model (percent): none, and two that round at half cents.
+CO_PAYMENTS = (15, 33, 0)
 
 
 def make_machine():
@@ -75,10 +80,11 @@ def make_machine():
                 self.accounts[cat] = acc.id
             self.reserve_id = reserve.id
             self.services = [
-                (make_service(partner, cat, value_cents=20_000 * EUR, basis=basis).id, self.accounts[cat], basis)
-                for cat, basis in ((Category.TEST_BEFORE_INVEST, LegalBasis.GBER_28),
-                                   (Category.SKILLS_TRAINING, LegalBasis.DE_MINIMIS),
-                                   (Category.SKILLS_TRAINING, LegalBasis.NO_AID))]
+                (make_service(partner, cat, value_cents=20_000 * EUR, basis=basis, co_payment_percent=pct).id,
+                 self.accounts[cat], basis, pct)
+                for (cat, basis), pct in zip(((Category.TEST_BEFORE_INVEST, LegalBasis.GBER_28),
+                                              (Category.SKILLS_TRAINING, LegalBasis.DE_MINIMIS),
+                                              (Category.SKILLS_TRAINING, LegalBasis.NO_AID)), CO_PAYMENTS)]
             sme = make_org()
             sister = make_org(undertaking_group=sme.undertaking_group)
             town = make_org(kind=OrgKind.PUBLIC_INSTITUTION)
@@ -107,12 +113,13 @@ def make_machine():
             application = db.session.get(Application, app_id)
             amount = max(1, application.requested_cents * share // 100)
             org_id, group, kind = next(o for o in self.orgs if o[0] == application.organisation_id)
-            _svc, acc_id, basis = next(s for s in self.services if s[0] == application.service_id)
+            _svc, acc_id, basis, pct = next(s for s in self.services if s[0] == application.service_id)
             gets_aid = basis is not LegalBasis.NO_AID and kind is not OrgKind.PUBLIC_INSTITUTION
-            aid = expected_aid(amount) if gets_aid else 0
+            covered = amount - expected_co_payment(amount, pct)
+            aid = covered if gets_aid else 0
             aid_fits = not gets_aid or self.aid.get((group, basis), 0) + aid <= CEILINGS[basis.value]
             allocated, committed, spent = self.model[acc_id]
-            money_fits = allocated - committed - spent >= amount
+            money_fits = allocated - committed - spent >= covered
             application.approved_cents = amount
             try:
                 budget.on_approve(self.actor(), application, amount, TODAY)
@@ -130,10 +137,11 @@ def make_machine():
                 return
             assert aid_fits and money_fits, "accepted although it does not fit"
             OUTCOMES["approve accepted"] += 1
-            self.model[acc_id][1] += amount
+            self.model[acc_id][1] += covered
             if gets_aid:
                 self.aid[(group, basis)] = self.aid.get((group, basis), 0) + aid
-            self.open[app_id] = {"amount": amount, "account": acc_id, "aid": aid, "key": (group, basis)}
+            self.open[app_id] = {"amount": amount, "covered": covered, "account": acc_id, "aid": aid,
+                                 "key": (group, basis), "pct": pct, "gets_aid": gets_aid}
 
         @precondition(lambda self: self.open)
         @rule(pick=st.integers(0, 10_000), share=st.integers(0, 100))
@@ -147,8 +155,13 @@ def make_machine():
             application.state = AppState.CLOSED
             db.session.commit()
             OUTCOMES["closed"] += 1
-            self.model[info["account"]][1] -= info["amount"]
-            self.model[info["account"]][2] += application.actual_cost_cents
+            # The final cost covered is spent, the rest released, the aid restated to it.
+            actual = application.actual_cost_cents
+            final = actual - expected_co_payment(actual, info["pct"])
+            self.model[info["account"]][1] -= info["covered"]
+            self.model[info["account"]][2] += final
+            if info["gets_aid"]:
+                self.aid[info["key"]] += final - info["aid"]
 
         @precondition(lambda self: self.open)
         @rule(pick=st.integers(0, 10_000))
@@ -160,7 +173,7 @@ def make_machine():
             application.state = AppState.CANCELLED
             db.session.commit()
             OUTCOMES["cancelled"] += 1
-            self.model[info["account"]][1] -= info["amount"]
+            self.model[info["account"]][1] -= info["covered"]
             if info["aid"]:
                 self.aid[info["key"]] -= info["aid"]
 
