@@ -84,7 +84,7 @@ def make_machine():
                  self.accounts[cat], basis, pct)
                 for (cat, basis), pct in zip(((Category.TEST_BEFORE_INVEST, LegalBasis.GBER_28),
                                               (Category.SKILLS_TRAINING, LegalBasis.DE_MINIMIS),
-                                              (Category.SKILLS_TRAINING, LegalBasis.NO_AID)), CO_PAYMENTS)]
+                                              (Category.SKILLS_TRAINING, LegalBasis.NO_AID)), CO_PAYMENTS, strict=True)]
             sme = make_org()
             sister = make_org(undertaking_group=sme.undertaking_group)
             town = make_org(kind=OrgKind.PUBLIC_INSTITUTION)
