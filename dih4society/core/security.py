@@ -102,8 +102,6 @@ def init_security(app: Flask) -> None:
     from config import DEFAULT_SECRET_KEY
 
     hide_server_version()
-    if app.config.get("SECRET_KEY") == DEFAULT_SECRET_KEY:
-        app.logger.warning("SECRET_KEY is the published development default: serving 127.0.0.1 only.")
 
     @app.before_request
     def _default_key_only_on_loopback():
@@ -114,6 +112,7 @@ def init_security(app: Flask) -> None:
         # Any other peer means the server is reachable from outside: refuse to serve it.
         if app.config.get("SECRET_KEY") != DEFAULT_SECRET_KEY or is_loopback(request.remote_addr):
             return None
+        app.logger.warning("refused %s: SECRET_KEY is the published default", request.remote_addr)
         raise ServiceUnavailable(_(
             "This server uses the published development SECRET_KEY, so it answers only on "
             "127.0.0.1. Set SECRET_KEY to a long random value to serve other addresses."))
