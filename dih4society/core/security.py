@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import ServiceUnavailable
@@ -97,11 +97,22 @@ def hide_server_version() -> None:
     WSGIRequestHandler.version_string = lambda self: "httpd"  # type: ignore[method-assign]
 
 
+def _logged_in() -> bool:
+    """Whether this response belongs to a logged-in session (set by ``login_user``).
+
+    Read from the session, not ``current_user``: an after-request hook must not load
+    the user again (a view may have just changed or replaced it)."""
+    return "_user_id" in session
+
+
 def init_security(app: Flask) -> None:
     """Install the login-required gate and the response headers."""
     from config import DEFAULT_SECRET_KEY
 
+    from .input_guard import init_input_guard
+
     hide_server_version()
+    init_input_guard(app)
 
     @app.before_request
     def _default_key_only_on_loopback():
@@ -139,7 +150,7 @@ def init_security(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.endpoint in ("static", "bootstrap.static"):
             pass  # public assets: cacheable
-        elif current_user.is_authenticated:
+        elif _logged_in():
             # Whatever a view chose (downloads included): nothing a user sees after
             # logging in may stay in a shared or back-button cache.
             response.headers["Cache-Control"] = "private, no-store"
