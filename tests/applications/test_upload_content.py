@@ -130,3 +130,13 @@ def test_route_stores_the_re_encoded_image_and_serves_it_as_a_download(app, worl
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_control_character_in_the_file_name_is_refused(app, world):
+    client = as_user(app, "applicant")
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(Attachment.id)))
+    response = upload(client, world["draft"], PDF, "decl\x00aration.pdf")
+    assert response.status_code == 400 and b"control characters" in response.data
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == before
