@@ -97,6 +97,22 @@ def hide_server_version() -> None:
     WSGIRequestHandler.version_string = lambda self: "httpd"  # type: ignore[method-assign]
 
 
+def refuse_public_dev_server() -> None:
+    """``flask run --host 0.0.0.0`` with the published key: refuse to start.
+
+    The request check in `init_security` covers every server; this one fails early,
+    at start-up, for the development server, whose bind address we can read."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.info_name != "run":
+        return
+    host = str(ctx.params.get("host") or "127.0.0.1")
+    if host != "localhost" and not is_loopback(host):
+        raise RuntimeError(f"SECRET_KEY is the published development default: bind to 127.0.0.1, not {host}, "
+                           "or set SECRET_KEY to a long random value.")
+
+
 def _logged_in() -> bool:
     """Whether this response belongs to a logged-in session (set by ``login_user``).
 
@@ -113,6 +129,8 @@ def init_security(app: Flask) -> None:
 
     hide_server_version()
     init_input_guard(app)
+    if app.config.get("SECRET_KEY") == DEFAULT_SECRET_KEY:
+        refuse_public_dev_server()
 
     @app.before_request
     def _default_key_only_on_loopback():

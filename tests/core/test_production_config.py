@@ -70,3 +70,18 @@ def test_authenticated_pages_are_not_cached(client, seeded, login_as):
     login_as("applicant")
     for path in ("/applications/mine", "/no/such/page"):
         assert "no-store" in client.get(path).headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("host, refused", [("0.0.0.0", True), ("192.0.2.10", True), ("::", True),
+                                           ("127.0.0.1", False), ("localhost", False), ("::1", False)])
+def test_flask_run_with_the_default_key_binds_only_to_loopback(app_config, host, refused):
+    import click
+
+    with click.Context(click.Command("run"), info_name="run") as ctx:
+        ctx.params = {"host": host, "port": 5000}
+        if refused:
+            with pytest.raises(RuntimeError, match="127.0.0.1"):
+                create_app("testing", {**app_config, "SECRET_KEY": DEFAULT_SECRET_KEY})
+        else:
+            create_app("testing", {**app_config, "SECRET_KEY": DEFAULT_SECRET_KEY})
+        create_app("testing", {**app_config, "SECRET_KEY": REAL_KEY})  # a real key binds anywhere
