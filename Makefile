@@ -45,9 +45,10 @@ test: install-test
 bandit: install-test
 	$(BIN)/bandit -q -r dih4society config.py wsgi.py --severity-level medium
 
-## Known vulnerabilities in the pinned requirements (needs the PyPI/OSV service; not in CI)
+## Known vulnerabilities in what .venv holds: the pinned requirements and their dependencies
+## (asks the PyPI vulnerability service, which CI may not reach: not part of `make test`)
 audit: install-test
-	$(BIN)/pip-audit -r requirements-test.txt
+	$(BIN)/pip-audit --progress-spinner off
 
 lint: install-test
 	$(BIN)/ruff check .
