@@ -6,7 +6,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 DEMO_PASSWORD ?= demo-password-2026
 
-.PHONY: install install-test run db seed test lint bench translations clean
+.PHONY: install install-test run db seed test lint bandit audit bench translations clean
 
 $(BIN)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,18 @@ run: seed
 ## Install the test requirements and run the whole suite (unit, routes, browser)
 test: install-test
 	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory bandit
 	$(BIN)/python -m pytest
+
+## Static security check of the application code: fails on medium or high severity
+## (tests and benchmarks are left out: they send hostile input on purpose).
+bandit: install-test
+	$(BIN)/bandit -q -r dih4society config.py wsgi.py --severity-level medium
+
+## Known vulnerabilities in what .venv holds: the pinned requirements and their dependencies
+## (asks the PyPI vulnerability service, which CI may not reach: not part of `make test`)
+audit: install-test
+	$(BIN)/pip-audit --progress-spinner off
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -45,10 +45,16 @@ def default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'dih4society.sqlite'}"
 
 
+#: The published development key. Anyone can sign a session cookie with it, so
+#: production refuses it and development serves only loopback clients while it is in
+#: use (see ``dih4society.core.security.refuse_remote_with_default_key``).
+DEFAULT_SECRET_KEY = "dev-not-secret"
+
+
 class Config:
     """Defaults shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_RECORD_QUERIES = False
@@ -86,6 +92,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    #: Strict-Transport-Security max-age; 0 sends no header (development over http).
+    HSTS_SECONDS = 0
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
@@ -143,12 +151,15 @@ class ProductionConfig(Config):
     """PostgreSQL behind gunicorn; refuses to start without real secrets."""
 
     SESSION_COOKIE_SECURE = True
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
 
     @classmethod
     def check(cls) -> None:
         """Raise if the environment does not provide what production needs."""
+        # Compare with the published default, not with ``Config.SECRET_KEY``: that one
+        # is read from the same variable, so comparing with it refused every key.
         secret = os.environ.get("SECRET_KEY", "")
-        if len(secret) < 32 or secret == Config.SECRET_KEY:
+        if len(secret) < 32 or secret == DEFAULT_SECRET_KEY:
             raise RuntimeError("Production needs SECRET_KEY (at least 32 random characters).")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("Production needs DATABASE_URL (PostgreSQL).")

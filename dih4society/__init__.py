@@ -64,6 +64,8 @@ def register_converters(app: Flask) -> None:
     from werkzeug.routing import IntegerConverter
 
     class BoundedIntegerConverter(IntegerConverter):
+        regex = r"[0-9]+"  # not \d: "²" and "٣" are digits to re, not to int()
+
         def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_URL_INT, signed=False):
             super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 

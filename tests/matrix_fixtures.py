@@ -12,13 +12,12 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
+from samples import PDF  # noqa: E402
 
 from dih4society.applications import attachments, services
 from dih4society.applications.models import Application, AppState
 from dih4society.extensions import db
 from dih4society.reviews.models import RubricCriterion
-
-PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 def extra_ids(seeded: dict) -> dict:

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from ..auth.models import Role, User
 from ..auth.services import create_user
 from ..catalogue.models import Partner
+from ..core.args import int_arg
 from ..core.db import UTCDateTime  # noqa: F401
 from ..core.errors import DomainError
 from ..core.forms import show_error
@@ -150,8 +151,8 @@ def audit_log():
         stmt = stmt.where(AuditEvent.verb.like(f"{f['verb']}%"))
     if f["object_type"]:
         stmt = stmt.where(AuditEvent.object_type == f["object_type"])
-    if f["object_id"].isdigit():
-        stmt = stmt.where(AuditEvent.object_id == int(f["object_id"]))
+    if (object_id := int_arg("object_id")) is not None:
+        stmt = stmt.where(AuditEvent.object_id == object_id)
     if f["actor"]:
         stmt = stmt.join(User, User.id == AuditEvent.actor_id).where(User.email.like(f"%{f['actor'].lower()}%"))
     if since := _parse_day(f["since"]):

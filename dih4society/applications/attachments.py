@@ -1,7 +1,8 @@
 """Supporting documents: checked by content, stored outside the web root under random names.
 
 The type comes from the file's first bytes (PDF, PNG, JPEG), never from its name or
-the browser's Content-Type; the stored name is a UUID, so nothing the user typed
+the browser's Content-Type, and is then proven (``filecheck``: a PDF must parse and
+hold nothing active, an image is decoded and re-encoded without metadata); the stored name is a UUID, so nothing the user typed
 reaches the file system. Files are served only through the download route, which
 checks that the viewer may see the application.
 """
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.errors import DomainError
 from ..extensions import db
-from . import workflow
+from . import filecheck, workflow
 from .models import Application, Attachment
 
 KINDS = {
@@ -85,6 +86,10 @@ def store(actor, application: Application, kind: str, stream: BinaryIO, filename
     if sniffed is None:
         raise DomainError(_("Only PDF, PNG and JPEG files are accepted (checked from the content)."), "file")
     content_type, ext = sniffed
+    if content_type == "application/pdf":
+        filecheck.check_pdf(data)
+    else:
+        data = filecheck.reencode_image(data, content_type)  # stored without metadata
     stored_name = f"{uuid.uuid4().hex}.{ext}"
     target = upload_dir() / stored_name
     with open(target, "xb") as fh:

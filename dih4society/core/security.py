@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, request, session
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import ServiceUnavailable
 
 from ..auth.models import Role
 
@@ -72,8 +75,76 @@ CSP = (
 )
 
 
+def is_loopback(address: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def hide_server_version() -> None:
+    """No version banner from the development server (``flask run``).
+
+    Werkzeug writes ``Server: Werkzeug/x Python/y`` itself, after the app's headers, and
+    ``flask run`` offers no way to pass another request handler, so the class says less.
+    gunicorn already sends only ``Server: gunicorn``.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = lambda self: "httpd"  # type: ignore[method-assign]
+
+
+def refuse_public_dev_server() -> None:
+    """``flask run --host 0.0.0.0`` with the published key: refuse to start.
+
+    The request check in `init_security` covers every server; this one fails early,
+    at start-up, for the development server, whose bind address we can read."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.info_name != "run":
+        return
+    host = str(ctx.params.get("host") or "127.0.0.1")
+    if host != "localhost" and not is_loopback(host):
+        raise RuntimeError(f"SECRET_KEY is the published development default: bind to 127.0.0.1, not {host}, "
+                           "or set SECRET_KEY to a long random value.")
+
+
+def _logged_in() -> bool:
+    """Whether this response belongs to a logged-in session (set by ``login_user``).
+
+    Read from the session, not ``current_user``: an after-request hook must not load
+    the user again (a view may have just changed or replaced it)."""
+    return "_user_id" in session
+
+
 def init_security(app: Flask) -> None:
     """Install the login-required gate and the response headers."""
+    from config import DEFAULT_SECRET_KEY
+
+    from .input_guard import init_input_guard
+
+    hide_server_version()
+    init_input_guard(app)
+    if app.config.get("SECRET_KEY") == DEFAULT_SECRET_KEY:
+        refuse_public_dev_server()
+
+    @app.before_request
+    def _default_key_only_on_loopback():
+        # With the published key anyone who reaches the server can forge a session, so
+        # it may be used only on a server bound to 127.0.0.1. The bind address is not
+        # visible to a WSGI app (gunicorn reports the Host header as SERVER_NAME), but
+        # its consequence is: a server bound to loopback only ever sees loopback peers.
+        # Any other peer means the server is reachable from outside: refuse to serve it.
+        if app.config.get("SECRET_KEY") != DEFAULT_SECRET_KEY or is_loopback(request.remote_addr):
+            return None
+        app.logger.warning("refused %s: SECRET_KEY is the published default", request.remote_addr)
+        raise ServiceUnavailable(_(
+            "This server uses the published development SECRET_KEY, so it answers only on "
+            "127.0.0.1. Set SECRET_KEY to a long random value to serve other addresses."))
 
     @app.before_request
     def _require_login():
@@ -95,6 +166,15 @@ def init_security(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.endpoint not in ("static", "bootstrap.static"):
+        if request.endpoint in ("static", "bootstrap.static"):
+            pass  # public assets: cacheable
+        elif _logged_in():
+            # Whatever a view chose (downloads included): nothing a user sees after
+            # logging in may stay in a shared or back-button cache.
+            response.headers["Cache-Control"] = "private, no-store"
+        else:
             response.headers.setdefault("Cache-Control", "no-store")
+        hsts = app.config.get("HSTS_SECONDS", 0)
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
         return response

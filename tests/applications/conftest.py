@@ -70,11 +70,11 @@ def world(app, seeded) -> dict:
     import io
 
     from applications.builders import S, build, make_cast, service
+    from samples import PDF as pdf
 
     from dih4society.applications import attachments, services
     from dih4society.extensions import db
 
-    pdf = b"%PDF-1.4\n%%EOF\n"
     with app.app_context():
         cast = make_cast()
         ids = {state.value: build(cast, state).id for state in S}

@@ -10,15 +10,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from applications.builders import as_user
+from samples import JPEG, PDF, PNG, pdf
 
 from dih4society.applications.attachments import sniff
 from dih4society.applications.models import Attachment
 from dih4society.core.models import AuditEvent
 from dih4society.extensions import db
 
-PDF = b"%PDF-1.7\n" + b"0" * 200 + b"\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 HTML = b"<html><script>alert(1)</script></html>"
 
 
@@ -74,9 +72,9 @@ def test_size_limit_and_empty_files(app, world):
     client = as_user(app, "applicant")
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count(Attachment.id)))
-    too_big = upload(client, world["draft"], b"%PDF-" + b"x" * 1020, "big.pdf")
+    too_big = upload(client, world["draft"], pdf(pad_to=1025), "big.pdf")
     assert too_big.status_code == 400 and b"larger than" in too_big.data
-    assert upload(client, world["draft"], b"%PDF-" + b"x" * 1019, "fits.pdf").status_code == 302
+    assert upload(client, world["draft"], pdf(pad_to=1024), "fits.pdf").status_code == 302
     empty = upload(client, world["draft"], b"", "empty.pdf")
     assert empty.status_code == 400
     with app.app_context():
@@ -149,7 +147,7 @@ def test_file_of_a_rolled_back_upload_is_removed(app, tmp_path):
         db.session.add(application)
         db.session.commit()
         attachment = attachments.store(user, application, "signed_declaration",
-                                       io.BytesIO(b"%PDF-1.4\n%test\n"), "d.pdf")
+                                       io.BytesIO(PDF), "d.pdf")
         stored = Path(app.config["UPLOAD_DIR"]) / attachment.stored_name
         assert stored.exists()
         db.session.rollback()

@@ -18,7 +18,7 @@ from dih4society.core.models import AuditEvent
 from dih4society.extensions import db
 
 S = AppState
-PDF = b"%PDF-1.4\n%%EOF\n"
+from samples import PDF  # noqa: E402
 
 GETS = ["/applications/{id}", "/applications/{id}/edit", "/reviews/{id}"]
 POSTS = [

@@ -23,7 +23,7 @@ from dih4society.extensions import db
 
 pytestmark = pytest.mark.browser
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+from samples import PDF  # noqa: E402
 
 
 class Person:
