@@ -72,6 +72,8 @@ class Config:
         "gber_28": int(os.environ.get("AID_CEILING_GBER28_EUR", "220000")) * 100,
     }
     AID_WINDOW_YEARS = int(os.environ.get("AID_WINDOW_YEARS", "3"))
+    # Partner staff see other partners' beneficiaries by name (largest beneficiaries).
+    PARTNERS_SEE_ALL = os.environ.get("PARTNERS_SEE_ALL", "0") == "1"
     DEFAULT_AID_SHARE_PERCENT = int(os.environ.get("DEFAULT_AID_SHARE_PERCENT", "50"))
 
     # Sessions and cookies.

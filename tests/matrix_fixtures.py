@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from dih4society.applications import attachments, services
 from dih4society.applications.models import Application, AppState
+from dih4society.auth.models import User
 from dih4society.extensions import db
 from dih4society.reviews.models import RubricCriterion
 
@@ -37,6 +38,7 @@ def extra_ids(seeded: dict) -> dict:
                                                        io.BytesIO(PDF), "declaration.pdf").id
     services.submit(cast.applicant, with_doc)
     ids["submitted_with_doc_app_id"] = with_doc.id
+    ids["utcn_partner_id"] = db.session.get(User, seeded["partner"]).partner_id  # partner@'s own partner
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     db.session.commit()
     return ids
