@@ -87,6 +87,8 @@ class Config:
     #: Let a partner's approvers approve its own services, always with a second approval
     #: from outside that partner (off: they never decide their own partner's services).
     OWN_PARTNER_APPROVAL_WITH_SECOND = os.environ.get("OWN_PARTNER_APPROVAL_WITH_SECOND", "0") == "1"
+    # Partner staff see other partners' beneficiaries by name (largest beneficiaries).
+    PARTNERS_SEE_ALL = os.environ.get("PARTNERS_SEE_ALL", "0") == "1"
 
     # Sessions and cookies.
     SESSION_COOKIE_HTTPONLY = True

@@ -171,8 +171,12 @@ CASES: dict[str, Case] = {
     "admin.audit_log": Case("/admin/audit", allowed=frozenset({ADMIN})),
     # budget (issue #4): dashboard and ledger for managers, set-up for admins, the aid
     # register for managers and applicants (their own organisation), never partner staff.
-    "budget.dashboard": Case("/budget/", allowed=MANAGERS),
-    "budget.ledger": Case("/budget/ledger", allowed=MANAGERS),
+    # Issue #8: partner staff see the dashboard (their partner's budget page), the ledger of
+    # their partner's accounts, and their own partner's page and report (another partner's:
+    # 404, tested in tests/budget/test_partner.py). partner@ is UTCN staff.
+    "budget.dashboard": Case("/budget/", allowed=HUB),
+    "budget.partner_budget": Case("/budget/partners/{utcn_partner_id}", allowed=HUB),
+    "budget.ledger": Case("/budget/ledger", allowed=HUB),
     "budget.setup": Case("/budget/setup", allowed=frozenset({ADMIN})),
     "budget.set_envelope": Case("/budget/setup/envelope", "POST", allowed=frozenset({ADMIN}), ok_status=(302,),
                                 data={"envelope": "4000123.45", "eu_share_percent": "45"},
@@ -252,6 +256,7 @@ CASES: dict[str, Case] = {
     "reports.find": Case("/reports/find?reference={submitted_app_ref}", allowed=MANAGERS, ok_status=(302,),
                          done=redirects_to("/reports/applications/{submitted_app_id}/decision.pdf")),
     "reports.budget_pdf": Case("/reports/budget.pdf", allowed=MANAGERS),
+    "reports.partner_budget_pdf": Case("/reports/partners/{utcn_partner_id}/budget.pdf", allowed=HUB),
     "reports.kpi_pdf": Case("/reports/kpi.pdf", allowed=MANAGERS),
     "reports.decision_letter": Case("/reports/applications/{approved_app_id}/decision.pdf", hidden=True),
     "reports.aid_notice": Case("/reports/organisations/{org_id}/aid-notice.pdf",

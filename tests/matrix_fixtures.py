@@ -16,6 +16,7 @@ from samples import PDF  # noqa: E402
 
 from dih4society.applications import attachments, services
 from dih4society.applications.models import Application, AppState
+from dih4society.auth.models import User
 from dih4society.extensions import db
 from dih4society.reviews.models import RubricCriterion
 
@@ -38,6 +39,7 @@ def extra_ids(seeded: dict) -> dict:
     ids["submitted_with_doc_app_id"] = with_doc.id
     ids["other_staff_id"] = cast.other_staff.id  # partner.uo: staff without the approver right
     ids["submitted_app_ref"] = db.session.get(Application, ids["submitted_app_id"]).reference
+    ids["utcn_partner_id"] = db.session.get(User, seeded["partner"]).partner_id  # partner@'s own partner
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     db.session.commit()
     return ids

@@ -166,10 +166,35 @@ class AidGrant(db.Model):
 # --- permissions ------------------------------------------------------------------------
 
 def can_view_budget(user) -> bool:
-    """The dashboard and the ledger: managers and admins."""
+    """The dashboard and the ledger: managers, admins and partner staff (these see the
+    hub's totals and their own partner's accounts and ledger lines only)."""
     from ..auth.models import Role
 
-    return getattr(user, "role", None) in (Role.MANAGER, Role.ADMIN)
+    return getattr(user, "role", None) in (Role.MANAGER, Role.ADMIN, Role.PARTNER_STAFF)
+
+
+def can_view_partner_budget(user, partner_id: int) -> bool:
+    """One partner's budget page and report: managers and admins for every partner,
+    partner staff for their own."""
+    from ..auth.models import Role
+
+    role = getattr(user, "role", None)
+    if role in (Role.MANAGER, Role.ADMIN):
+        return True
+    return role is Role.PARTNER_STAFF and user.partner_id == partner_id
+
+
+def can_see_beneficiaries_of_all_partners(user) -> bool:
+    """Managers and admins see every beneficiary by name; partner staff only those of
+    their own partner's services, unless the hub sets ``PARTNERS_SEE_ALL``."""
+    from flask import current_app
+
+    from ..auth.models import Role
+
+    role = getattr(user, "role", None)
+    if role in (Role.MANAGER, Role.ADMIN):
+        return True
+    return role is Role.PARTNER_STAFF and bool(current_app.config.get("PARTNERS_SEE_ALL"))
 
 
 def can_set_up_budget(user) -> bool:

@@ -357,6 +357,7 @@ def paginate_rows(select: sa.Select, per_page: int) -> RowPagination:
 
 @dataclass
 class LedgerFilter:
+    partner_id: int | None = None  # partner staff: their own partner's accounts only
     account_id: int | None = None
     kind: LedgerKind | None = None
     reference: str = ""
@@ -372,6 +373,8 @@ def ledger_select(f: LedgerFilter, *, with_actor: bool = False) -> sa.Select:
             .order_by(LedgerEntry.id.desc()))
     if with_actor:
         stmt = stmt.add_columns(User.full_name).outerjoin(User, User.id == LedgerEntry.actor_id)
+    if f.partner_id is not None:
+        stmt = stmt.where(BudgetAccount.partner_id == f.partner_id)
     if f.account_id:
         stmt = stmt.where(LedgerEntry.account_id == f.account_id)
     if f.kind:

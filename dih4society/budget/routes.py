@@ -1,8 +1,10 @@
-"""Budget pages: the manager's dashboard, the admin's set-up, the ledger, the aid register.
+"""Budget pages: the dashboard, a partner's budget, the admin's set-up, the ledger, the aid register.
 
-Access: dashboard and ledger for managers and admins; set-up for admins; the aid
-register for managers and admins (everyone) and applicants (their own
-organisation only); partner staff get 403 on all of them.
+Access: the dashboard and the ledger for managers and admins (everything) and partner
+staff (the hub's totals, their own partner's accounts, ledger lines and pipeline; other
+partners' beneficiaries by name only with ``PARTNERS_SEE_ALL``); a partner's budget page
+for managers, admins and that partner's staff; set-up for admins; the aid register for
+managers and admins (everyone) and applicants (their own organisation only).
 """
 
 from __future__ import annotations
@@ -18,15 +20,23 @@ from wtforms import SelectChoice
 from .. import charts
 from ..auth.models import Role
 from ..catalogue.models import Category, Partner
+from ..core.audit import record_denied
 from ..core.errors import DomainError
 from ..core.forms import show_error
 from ..core.money import eur, from_cents, to_cents
-from ..core.security import MANAGERS, roles_required
+from ..core.security import MANAGERS, STAFF, roles_required
 from ..extensions import db
 from ..organisations.models import Organisation, OrgKind
+from . import partner as partner_queries
 from . import queries, services
 from .forms import AccountForm, EnvelopeForm, LedgerFilterForm, TransferForm
-from .models import BudgetAccount, LedgerKind, can_view_aid_of
+from .models import (
+    BudgetAccount,
+    LedgerKind,
+    can_see_beneficiaries_of_all_partners,
+    can_view_aid_of,
+    can_view_partner_budget,
+)
 
 bp = Blueprint("budget", __name__, url_prefix="/budget")
 
@@ -37,9 +47,12 @@ AID_VIEWERS = (Role.APPLICANT, *MANAGERS)
 # --- the manager's dashboard ----------------------------------------------------------------
 
 @bp.get("/")
-@roles_required(*MANAGERS)
+@roles_required(*STAFF)
 def dashboard():
-    """Allocated, committed, spent and available, sliced every way a manager asks."""
+    """Allocated, committed, spent and available, sliced every way a manager asks;
+    partner staff get their own partner's budget page."""
+    if current_user.role is Role.PARTNER_STAFF:
+        return _partner_page(current_user.partner)
     data = queries.dashboard()
     svg = {
         "monthly": charts.svg_markup(
@@ -57,6 +70,26 @@ def dashboard():
     }
     return render_template("budget/dashboard.html", d=data, svg=svg,
                            pipeline_by_partner=data.pipeline.by_partner)
+
+
+@bp.get("/partners/<int:partner_id>")
+@roles_required(*STAFF)
+def partner_budget(partner_id: int):
+    """One partner's budget: managers see any partner's, partner staff their own."""
+    partner = db.get_or_404(Partner, partner_id)
+    if not can_view_partner_budget(current_user, partner.id):
+        record_denied(current_user, "budget.partner_budget", "other partner", "partner", partner_id)
+        abort(404)  # another partner's page is not revealed
+    return _partner_page(partner)
+
+
+def _partner_page(partner: Partner):
+    data = partner_queries.partner_budget(partner, see_all=can_see_beneficiaries_of_all_partners(current_user))
+    svg = charts.svg_markup(charts.category_chart(data.accounts, width=560),
+                            _("%(partner)s per EDIH category: spent, committed, available", partner=partner.name),
+                            "chart-partner-accounts")
+    return render_template("budget/partner.html", d=data, svg=svg,
+                           own=current_user.role is Role.PARTNER_STAFF)
 
 
 # --- budget set-up (admins) ------------------------------------------------------------------
@@ -164,15 +197,21 @@ def create_account():
 # --- the ledger ---------------------------------------------------------------------------------
 
 @bp.get("/ledger")
-@roles_required(*MANAGERS)
+@roles_required(*STAFF)
 def ledger():
-    """Every ledger entry, newest first, filtered by account, movement, reference, dates."""
+    """Every ledger entry, newest first, filtered by account, movement, reference, dates.
+    Partner staff see the entries of their own partner's accounts only."""
     form = LedgerFilterForm(request.args)
-    accounts = db.session.execute(sa.select(BudgetAccount.id, BudgetAccount.name)
-                                  .order_by(BudgetAccount.is_reserve.desc(), BudgetAccount.name)).all()
+    own_partner = current_user.partner_id if current_user.role is Role.PARTNER_STAFF else None
+    stmt = sa.select(BudgetAccount.id, BudgetAccount.name).order_by(BudgetAccount.is_reserve.desc(),
+                                                                     BudgetAccount.name)
+    if own_partner is not None:
+        stmt = stmt.where(BudgetAccount.partner_id == own_partner)
+    accounts = db.session.execute(stmt).all()
     form.account.choices = [SelectChoice(0, _("All accounts"))] + [SelectChoice(i, name) for i, name in accounts]
     form.validate()
     f = queries.LedgerFilter(
+        partner_id=own_partner,
         account_id=form.account.data if not form.account.errors else None,
         kind=LedgerKind(form.kind.data) if form.kind.data and not form.kind.errors else None,
         reference=(form.reference.data or "").strip()[:20],

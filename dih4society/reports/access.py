@@ -2,8 +2,9 @@
 
 Managers and admins get everything. An applicant gets the decision letters of its
 own organisation's applications and its own aid notice. Partner staff get the
-decision letters of the applications whose service their partner delivers, and no
-budget or KPI report, nor any export.
+decision letters of the applications whose service their partner delivers and their
+own partner's budget report (`budget.models.can_view_partner_budget`), but not the
+hub's budget or KPI report, nor any export.
 """
 
 from __future__ import annotations

@@ -13,12 +13,15 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..applications.models import Application
+from ..budget import partner as partner_queries
+from ..catalogue.models import Partner
 from ..core.db import read_only, utcnow
 from ..organisations.models import Organisation
 from . import queries
 from .budget_pdf import budget_report_pdf
 from .kpi import kpi_pdf
 from .letters import APPROVAL, aid_notice_pdf, decision_letter_pdf
+from .partner_pdf import PartnerReportData, partner_report_pdf
 from .pdf import DocumentMeta
 
 
@@ -34,6 +37,19 @@ def budget_report(now: datetime | None = None) -> bytes:
     with read_only():
         data = queries.budget_report_data(now)
         return budget_report_pdf(data, _meta(_("Budget status report"), now))
+
+
+def partner_budget_report(partner: Partner, *, see_all: bool = False, now: datetime | None = None) -> bytes:
+    """The budget report of one partner: the figures of its budget page, and the full
+    lists (pipeline, approved and closed applications, ledger lines). `see_all` adds the
+    hub's largest beneficiaries by name."""
+    now = now or utcnow()
+    with read_only():
+        data = PartnerReportData(
+            budget=partner_queries.partner_budget(partner, see_all=see_all), period_end=now.date(),
+            pipeline=partner_queries.pipeline_items(partner.id), applications=queries.approved_rows(partner.id),
+            ledger=partner_queries.ledger_lines(partner.id), county_names=dict(current_app.config["COUNTIES"]))
+        return partner_report_pdf(data, _meta(_("Budget report %(code)s", code=partner.code), now))
 
 
 def kpi_report(period_from: date | None = None, period_to: date | None = None,

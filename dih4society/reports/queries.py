@@ -323,9 +323,9 @@ def aid_register_rows(f: budget_queries.AidFilter) -> Iterator[tuple]:
 
 # --- budget status report -------------------------------------------------------------------
 
-def approved_rows() -> Iterator[ApprovedRow]:
+def approved_rows(partner_id: int | None = None) -> Iterator[ApprovedRow]:
     """Applications approved, in delivery, delivered or closed, by reference, with
-    the spent amount from the ledger."""
+    the spent amount from the ledger (those of one delivering partner if given)."""
     a, o, s, p = Application, Organisation, Service, Partner
     ledger = _per_application_ledger()
     stmt = (
@@ -336,6 +336,8 @@ def approved_rows() -> Iterator[ApprovedRow]:
         .where(a.state.in_(SERVED_STATES))
         .order_by(a.reference)
     )
+    if partner_id is not None:
+        stmt = stmt.where(s.partner_id == partner_id)
     for ref, org, county, service, cat, partner, approved, spent in db.session.execute(
             stmt.execution_options(yield_per=2000)):
         yield ApprovedRow(ref or "", org, county_name(county), service, cat.label, partner,

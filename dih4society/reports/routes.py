@@ -1,7 +1,8 @@
 """Reports and exports on the web: the managers' reports page, the PDFs and the exports.
 
 Thin routes: load → authorise → gather (queries) → build (builders) → send. The
-budget and KPI reports and every export are for managers; decision letters and aid
+budget and KPI reports and every export are for managers; a partner's budget report
+for managers and that partner's staff; decision letters and aid
 notices are per object, and a person who may not have one gets 404 (its existence
 is not revealed) with the attempt recorded in the audit log.
 """
@@ -30,12 +31,12 @@ from flask_login import current_user
 from ..applications.models import Application, AppState
 from ..applications.queries import QueueFilters
 from ..budget import queries as budget_queries
-from ..budget.models import BudgetAccount, LedgerKind
+from ..budget.models import BudgetAccount, LedgerKind, can_see_beneficiaries_of_all_partners, can_view_partner_budget
 from ..catalogue.models import Category, Partner
 from ..core.args import date_arg, enum_arg
 from ..core.audit import record_denied
 from ..core.db import utcnow
-from ..core.security import MANAGERS, roles_required
+from ..core.security import MANAGERS, STAFF, roles_required
 from ..extensions import db
 from ..organisations.models import Organisation, OrgKind
 from . import documents, queries
@@ -138,6 +139,22 @@ def budget_pdf():
     """The budget status report."""
     now = utcnow()
     return _pdf(documents.budget_report(now), stamp("budget-report", now, "pdf"))
+
+
+@bp.get("/partners/<int:partner_id>/budget.pdf")
+@roles_required(*STAFF)
+def partner_budget_pdf(partner_id: int):
+    """The budget report of one partner: managers for any partner, partner staff for their own."""
+    partner = db.session.get(Partner, partner_id)
+    if partner is None:
+        abort(404)
+    if not can_view_partner_budget(current_user, partner.id):
+        record_denied(current_user, "reports.partner_budget_pdf", "other partner", "partner", partner_id)
+        abort(404)
+    now = utcnow()
+    content = documents.partner_budget_report(
+        partner, see_all=can_see_beneficiaries_of_all_partners(current_user), now=now)
+    return _pdf(content, stamp(f"budget-report-{partner.code}", now, "pdf"))
 
 
 @bp.get("/kpi.pdf")

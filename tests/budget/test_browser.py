@@ -85,3 +85,31 @@ def test_admin_moves_money_between_accounts(page, books, artifacts_dir):
     assert page.get_by_text("€25,000.00 moved from Unallocated reserve").is_visible()
     assert page.locator("td", has_text="€175,000.00").first.is_visible()  # the reserve's new balance
     page.screenshot(path=artifacts_dir / "budget-03-setup.png", full_page=True)
+
+
+def test_partner_tracks_spending_and_downloads_the_partner_report(page, books, artifacts_dir):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    _login(page, "partner")
+    page.get_by_role("link", name="Budget").first.click()
+    page.wait_for_url("**/budget/")
+    assert page.get_by_role("heading", name="Budget of Technical University of Cluj-Napoca").is_visible()
+    assert page.locator("#partner-committed").is_visible()
+    assert page.locator("#partner-ledger tbody tr").count() > 0
+    assert page.locator("#partner-pipeline tbody tr").count() > 0
+    assert page.locator("#chart-partner-accounts rect").count() >= 3
+    committed = page.locator("#partner-committed").inner_text()
+    page.screenshot(path=artifacts_dir / "budget-04-partner.png", full_page=True)
+
+    with page.expect_download() as info:
+        page.locator("#partner-report").click()
+    download = info.value
+    assert download.suggested_filename.startswith("budget-report-UTCN-")
+    path = artifacts_dir / "budget-05-partner-report.pdf"
+    download.save_as(path)
+    cover = PdfReader(BytesIO(path.read_bytes())).pages[0].extract_text()
+    assert "Budget report of Technical University of" in cover
+    # The page's committed figure (€1,234.00) is the report's (EUR 1,234.00).
+    assert f"EUR {committed.lstrip('€')}" in cover

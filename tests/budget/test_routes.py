@@ -368,7 +368,7 @@ def test_aid_detail_headroom_to_the_cent(app, seeded, login_as):
     assert headroom_shown(html, "gber_28") == "€199,999.95"
 
 
-@pytest.mark.parametrize("path", ["/budget/", "/budget/ledger", "/budget/setup", "/budget/aid"])
+@pytest.mark.parametrize("path", ["/budget/setup", "/budget/aid"])
 def test_partner_staff_are_refused_and_the_refusal_is_audited(app, seeded, client, path):
     from conftest import login
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
-from reports.helpers import ledger_reference, pdf_text
+from reports.helpers import ledger_reference, partner_ledger_reference, pdf_text
 
 from dih4society.core.money import eur, from_cents
 from dih4society.extensions import db
@@ -66,6 +66,52 @@ def test_budget_report_shows_the_ledger_totals(app, report_data, login_as):
     # The list of approved and closed applications ends with the ledger's spent total.
     last = re.search(r"\nTotal\n([\d,.]+)\n([\d,.]+)\n", pages[-1])
     assert last.group(2) == money(ref["spent"])
+
+
+def test_partner_page_and_report_show_the_partners_ledger_totals(app, report_data, login_as):
+    """Partner staff: the hub's totals and their own partner's, on the page and in the
+    PDF, equal the sums of the ledger entries to the cent."""
+    utcn = report_data["utcn_partner"]
+    with app.app_context():
+        hub = ledger_reference()
+        mine = partner_ledger_reference(utcn)
+    assert mine["committed"] > 0 and mine["spent"] > 0 and mine["pipeline"] > 0 and mine["ledger_lines"] > 0
+    assert mine["allocated"] < hub["allocated"]  # a partner's share, not the hub's
+    client = login_as("partner")
+    html = client.get("/budget/").get_data(as_text=True)
+
+    def shown(key: str) -> str:
+        return re.search(rf'id="{key}">([^<]+)<', html).group(1)
+
+    with app.test_request_context():
+        for key in ("envelope", "allocated", "committed", "spent", "available"):
+            assert shown(f"hub-{key}") == eur(hub[key]), key
+        for key in ("allocated", "committed", "spent", "available", "pipeline"):
+            assert shown(f"partner-{key}") == eur(mine[key]), key
+
+    response = client.get(f"/reports/partners/{utcn}/budget.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pages = pdf_text(response.data)
+    text = "\n".join(pages)
+    cover = pages[0]
+    assert re.search(rf"Envelope\s+EUR {re.escape(money(hub['envelope']))}\n", cover)
+    assert re.search(rf"Allocated to partner accounts\s+EUR {re.escape(money(hub['allocated']))}\n", cover)
+    assert re.search(rf"Allocated to the partner's accounts\s+EUR {re.escape(money(mine['allocated']))}\n", cover)
+    for label in ("Committed", "Spent"):
+        key = label.lower()
+        assert re.findall(rf"\n{label}\s+EUR ([\d,.]+)\n", cover) == [money(hub[key]), money(mine[key])], label
+    assert re.findall(r"\nAvailable(?: in partner accounts)?\s+EUR ([\d,.]+)\n", cover) == [
+        money(hub["available"]), money(mine["available"])]
+    assert f"EUR {money(mine['pipeline'])} in {mine['pipeline_count']} applications" in cover
+    # The accounts table: allocated, committed, spent, available in its total row.
+    accounts = re.search(r"Accounts\n.*?\nTotal\n([\d,.]+)\n([\d,.]+)\n([\d,.]+)\n([\d,.]+)\n", text, re.S)
+    assert accounts.groups() == tuple(money(mine[k]) for k in ("allocated", "committed", "spent", "available"))
+    # The pipeline's total, the approved list's spent total, the number of ledger lines.
+    pipeline = re.search(r"Waiting for a decision\n.*?\nTotal\n([\d,.]+)\n", text, re.S)
+    assert pipeline.group(1) == money(mine["pipeline"])
+    served = re.search(r"Approved and closed applications\n.*?\nTotal\n([\d,.]+)\n([\d,.]+)\n", text, re.S)
+    assert served.group(2) == money(mine["spent"])
+    assert f"the latest booked first: {mine['ledger_lines']} entries." in text
 
 
 def test_kpi_report_shows_the_ledger_spent_total(app, report_data, login_as):
