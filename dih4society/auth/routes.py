@@ -9,11 +9,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
 from ..core.mail import queue_email
-from ..core.security import is_safe_next
 from ..extensions import db
 from . import services
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, LogoutEverywhereForm, NewPasswordForm
 from .models import User
+from .redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -44,8 +44,7 @@ def login():
             db.session.commit()
             start_session(user)
             flash(_("Welcome, %(name)s.", name=user.full_name), "success")
-            target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("main.index"))
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
     return render_template("auth/login.html", form=form)
 
 

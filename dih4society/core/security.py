@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, abort, request
 from flask_login import current_user
@@ -56,13 +55,10 @@ MANAGERS = (Role.MANAGER, Role.ADMIN)
 
 
 def is_safe_next(target: str | None) -> bool:
-    """True for a relative URL on this site (used for ``next=``)."""
-    if not target:
-        return False
-    if target.startswith("//") or "\\" in target:
-        return False
-    parts = urlsplit(urljoin(request.host_url, target))
-    return parts.scheme in ("http", "https") and parts.netloc == urlsplit(request.host_url).netloc
+    """True for a path on this site (used for ``next=``); the rule lives in auth/redirects.py."""
+    from ..auth.redirects import is_safe_next as _is_safe_next
+
+    return _is_safe_next(target)
 
 
 CSP = (
