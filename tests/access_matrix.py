@@ -50,6 +50,11 @@ CASES: dict[str, Case] = {
     "auth.logout": Case("/auth/logout", "POST", ok_status=(302,)),
     "auth.account": Case("/auth/account"),
     "auth.logout_everywhere": Case("/auth/logout-everywhere", "POST", ok_status=(302,)),
+    # issue 9: the sessions page; a session (here one of the manager's) can be signed out
+    # only by its own user, everyone else gets 404.
+    "auth.sessions": Case("/auth/sessions"),
+    "auth.revoke_session": Case("/auth/sessions/{manager_session_id}/revoke", "POST",
+                                allowed=frozenset({MANAGER}), ok_status=(302,), hidden=True),
     "organisations.mine": Case("/organisations/mine", allowed=frozenset({APPLICANT}), hidden=True),
     "organisations.detail": Case("/organisations/{other_org_id}", allowed=HUB, hidden=True),
     "catalogue.index": Case("/catalogue/"),

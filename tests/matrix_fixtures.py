@@ -39,4 +39,14 @@ def extra_ids(seeded: dict) -> dict:
     ids["submitted_with_doc_app_id"] = with_doc.id
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     db.session.commit()
+    # issue 9: a session of the manager's (another device), for the per-session sign-out.
+    from dih4society.auth.models import User
+    from dih4society.auth.sessions import open_session
+
+    manager = db.session.get(User, seeded["manager"])
+    open_session(manager, ip="198.51.100.9", user_agent="Other device")
+    from dih4society.auth.models import UserSession
+
+    ids["manager_session_id"] = db.session.scalar(sa.select(sa.func.max(UserSession.id)))
+    db.session.commit()
     return ids

@@ -1,0 +1,1 @@
+"""Second factor views: TOTP enrolment and login step, recovery codes, passkeys."""
