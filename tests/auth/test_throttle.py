@@ -119,3 +119,25 @@ def test_forgot_password_sends_after_the_response(app, client, seeded, known):
     response.close()
     with app.app_context():
         assert all(db.session.scalars(sa.select(OutboxEmail.sent_at)).all())
+
+
+def test_registration_rate_limited_per_ip(app, client):
+    from organisations.test_registration import GOOD
+
+    app.config["RATE_LIMITS"] = {**app.config["RATE_LIMITS"], "register": {"ip": (1, 3600), "address": (9, 3600)}}
+    assert client.post("/organisations/register", data=GOOD).status_code == 302
+    client.post("/auth/logout")
+    response = client.post("/organisations/register", data={**GOOD, "email": "other@prelucrari.example"})
+    assert response.status_code == 429 and b"Too many requests" in response.data
+
+
+def test_rate_limit_refusal_counts_nothing_more(app, seeded):
+    app.config["RATE_LIMITS"] = {**app.config["RATE_LIMITS"], "invite": {"ip": (2, 3600), "address": (9, 3600)}}
+    with app.app_context():
+        for _ in range(2):
+            throttle.hit("invite", ip="192.0.2.1")
+        db.session.commit()
+        with pytest.raises(throttle.RateLimited):
+            throttle.hit("invite", ip="192.0.2.1", address="someone@example.org")
+        assert db.session.get(LoginThrottle, "rl:invite:addr:someone@example.org") is None
+        assert db.session.get(LoginThrottle, "rl:invite:ip:192.0.2.1").failures == 2
