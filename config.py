@@ -87,6 +87,8 @@ class Config:
     ARGON2_TIME_COST = 2
     ARGON2_PARALLELISM = 1
     PASSWORD_MIN_LENGTH = 12
+    #: On top of zxcvbn score >= 3 (10**8 guesses): "Summer2026!!" sits exactly at 10**8.
+    PASSWORD_MIN_GUESSES_LOG10 = 9
     PASSWORD_RESET_MAX_AGE = 3600
 
     # Server-side sessions (auth/sessions.py): idle and absolute timeouts.

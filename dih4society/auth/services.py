@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
@@ -12,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from zxcvbn import zxcvbn
 
 from ..core import audit
 from ..core.db import utcnow
@@ -62,8 +64,25 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
-def password_problem(password: str, email: str = "") -> str | None:
-    """Why a password is refused, or None (NIST 800-63B: length and a blocklist)."""
+#: Words an attacker of this site tries first, on top of the user's own details.
+SITE_WORDS = ("dih4society", "dih", "voucher", "vouchers", "password", "parola", "summer", "winter",
+              "spring", "autumn", "cluj", "oradea", "romania")
+
+
+def _context_words(email: str, context: Iterable[str | None]) -> list[str]:
+    words: list[str] = [email, *email.replace("@", ".").replace("-", ".").split(".")]
+    for item in context:
+        if item:
+            words += [item, *item.replace("-", " ").split()]
+    cfg = current_app.config
+    words += [cfg.get("HUB_NAME", ""), *SITE_WORDS]
+    return [w.lower() for w in words if w and len(w) >= 3]
+
+
+def password_problem(password: str, email: str = "", context: Iterable[str | None] = ()) -> str | None:
+    """Why a password is refused, or None. NIST 800-63B length and blocklist, then zxcvbn:
+    score >= 3 and at least 10**PASSWORD_MIN_GUESSES_LOG10 guesses, with the user's name,
+    e-mail and organisation (`context`) and the site's own words as known guesses."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         return _("Use at least %(n)d characters.", n=minimum)
@@ -75,7 +94,20 @@ def password_problem(password: str, email: str = "") -> str | None:
     local = email.split("@")[0].lower()
     if local and len(local) >= 4 and local in lowered:
         return _("The password must not contain your e-mail address.")
+    # zxcvbn's matching grows with length; the first 100 characters decide anyway.
+    result = zxcvbn(password[:100], user_inputs=_context_words(email, context))
+    if result["score"] < 3 or result["guesses_log10"] < current_app.config["PASSWORD_MIN_GUESSES_LOG10"]:
+        hints = [result["feedback"].get("warning") or ""] + list(result["feedback"].get("suggestions") or [])
+        hints = " ".join(h for h in hints if h)
+        return _("This password is too easy to guess. Try three or four unrelated words, "
+                 "with no names, dates or keyboard patterns.") + (f" ({hints})" if hints else "")
     return None
+
+
+def password_context(user: User) -> tuple[str | None, ...]:
+    """The user's details a guesser would try: name, organisation, partner."""
+    return (user.full_name, user.organisation.legal_name if user.organisation else None,
+            user.partner.name if user.partner else None)
 
 
 def normalise_email(email: str) -> str:
@@ -88,7 +120,8 @@ def create_user(email: str, password: str, full_name: str, role: Role, *,
     email = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise DomainError(_("An account with this e-mail address already exists."), "email")
-    problem = password_problem(password, email)
+    problem = password_problem(password, email, (full_name, getattr(organisation, "legal_name", None),
+                                                  getattr(partner, "name", None)))
     if problem:
         raise DomainError(problem, "password")
     if role is Role.APPLICANT and organisation is None:
@@ -172,7 +205,7 @@ def end_all_sessions(user: User, actor=None, reason: str = "logout_everywhere") 
 
 def change_password(user: User, new_password: str, actor=None) -> None:
     """Set a new password (policy-checked) and end the other sessions."""
-    problem = password_problem(new_password, user.email)
+    problem = password_problem(new_password, user.email, password_context(user))
     if problem:
         raise DomainError(problem, "password")
     user.password_hash = hash_password(new_password)
