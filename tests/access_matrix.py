@@ -42,6 +42,9 @@ PUBLIC = {
     "auth.login": "/auth/login",
     "auth.forgot_password": "/auth/forgot",
     "auth.reset_password": None,  # needs a signed token; tested in tests/auth
+    "auth.login_code": None,  # needs the password step first (else: back to login); tests/auth/test_mfa.py
+    "auth.passkey_login_options": None,  # POST (JSON); tests/auth/test_mfa.py, test_passkey_browser.py
+    "auth.passkey_login": None,
     "organisations.register": "/organisations/register",
 }
 
@@ -53,6 +56,17 @@ CASES: dict[str, Case] = {
     # issue 9: the sessions page; a session (here one of the manager's) can be signed out
     # only by its own user, everyone else gets 404.
     "auth.sessions": Case("/auth/sessions"),
+    "auth.security": Case("/auth/security"),
+    "auth.totp_enrol": Case("/auth/security/totp"),
+    "auth.totp_remove": Case("/auth/security/totp/remove", "POST", ok_status=(302,)),
+    "auth.recovery_codes": Case("/auth/security/recovery-codes", "POST", ok_status=(302,)),
+    "auth.passkey_register_options": Case("/auth/passkeys/register/options", "POST"),
+    "auth.passkey_register": Case("/auth/passkeys/register", "POST", ok_status=(400,)),  # no challenge
+    # someone else's passkey: 404 for everyone (removing one's own: tests/auth/test_mfa.py)
+    "auth.passkey_delete": Case("/auth/passkeys/{applicant2_passkey_id}/delete", "POST",
+                                allowed=frozenset(), hidden=True),
+    "auth.reset_mfa": Case("/auth/users/{applicant2_id}/reset-mfa", "POST", allowed=frozenset({ADMIN}),
+                           ok_status=(302,)),
     "auth.revoke_session": Case("/auth/sessions/{manager_session_id}/revoke", "POST",
                                 allowed=frozenset({MANAGER}), ok_status=(302,), hidden=True),
     "organisations.mine": Case("/organisations/mine", allowed=frozenset({APPLICANT}), hidden=True),

@@ -48,5 +48,13 @@ def extra_ids(seeded: dict) -> dict:
     from dih4society.auth.models import UserSession
 
     ids["manager_session_id"] = db.session.scalar(sa.select(sa.func.max(UserSession.id)))
+    from dih4society.auth.models import Passkey
+
+    # A passkey of applicant2's (not a matrix login: a passkey would ask them for it).
+    passkey = Passkey(user_id=seeded["applicant2"], credential_id="matrix-credential", public_key=b"k",
+                      name="Matrix")
+    db.session.add(passkey)
+    db.session.flush()
+    ids["applicant2_passkey_id"] = passkey.id
     db.session.commit()
     return ids

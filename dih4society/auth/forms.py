@@ -43,3 +43,10 @@ class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class CodeForm(FlaskForm):
+    """The second step of a login, and TOTP enrolment: a six-digit code (or a recovery code)."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Continue"))

@@ -21,6 +21,9 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
         "auth.login",
         "auth.forgot_password",
         "auth.reset_password",
+        "auth.login_code",  # the second step of a login (needs the pending password step)
+        "auth.passkey_login_options",
+        "auth.passkey_login",
         "organisations.register",
         "main.set_language",
     }
