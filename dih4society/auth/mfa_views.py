@@ -39,9 +39,14 @@ ENROLMENT_ENDPOINTS = frozenset({
 
 @bp.before_app_request
 def _require_second_factor():
-    """With STAFF_MFA_REQUIRED, staff enrol a second factor before any staff page opens."""
-    if (request.endpoint is None or request.endpoint in ENROLMENT_ENDPOINTS
-            or not current_user.is_authenticated or not mfa_required_for(current_user)):
+    """With STAFF_MFA_REQUIRED, staff enrol a second factor before any staff page opens.
+
+    It also loads the user on every request before the view touches the database: the
+    session check writes `last_seen_at` on a connection of its own, which must never
+    wait for a lock this request's own transaction holds."""
+    if not current_user.is_authenticated:
+        return None
+    if request.endpoint is None or request.endpoint in ENROLMENT_ENDPOINTS or not mfa_required_for(current_user):
         return None
     flash(_("Set up a second factor (an authenticator app or a passkey) to continue."), "warning")
     return redirect(url_for("auth.security"))
