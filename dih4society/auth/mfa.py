@@ -239,7 +239,7 @@ def register_passkey(user: User, credential: dict | str, challenge: str, name: s
     if db.session.scalar(sa.select(Passkey.id).where(Passkey.credential_id == credential_id)):
         raise DomainError(_("This passkey is already registered."))
     passkey = Passkey(user_id=user.id, credential_id=credential_id, public_key=verified.credential_public_key,
-                      sign_count=verified.sign_count, name=(name or "").strip()[:100] or _("Passkey"))
+                      sign_count=verified.sign_count, name="".join(ch for ch in (name or "") if ch.isprintable()).strip()[:100] or _("Passkey"))
     db.session.add(passkey)
     db.session.flush()
     db.session.expire(user, ["passkeys"])

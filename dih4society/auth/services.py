@@ -161,6 +161,10 @@ def authenticate(email: str, password: str, ip: str | None) -> User:
     TooManyAttempts. Failures are counted (auth/throttle.py): the caller commits either
     way. A user with a second factor must still pass it (`complete_login` comes after)."""
     email = normalise_email(email)
+    if not email.isprintable():
+        # NUL and other control characters: no such account, and nothing to store.
+        _burn_password_check(password)
+        raise WrongCredentials(_("Wrong e-mail or password, or the account is inactive."))
     wait = throttle.wait_seconds(throttle.pair_key(email, ip))
     if wait:
         audit.record(None, "login.throttled", "user", None, {"email": email, "scope": "pair"})

@@ -37,7 +37,8 @@ def client_agent() -> str:
     """The request's User-Agent, as stored (truncated)."""
     if not has_request_context():
         return ""
-    return (request.user_agent.string or "")[:300]
+    agent = request.user_agent.string or ""
+    return "".join(ch for ch in agent if ch.isprintable())[:300]
 
 
 def open_session(user: User, *, ip: str | None, user_agent: str, method: str = "password") -> str:

@@ -141,3 +141,10 @@ def test_rate_limit_refusal_counts_nothing_more(app, seeded):
             throttle.hit("invite", ip="192.0.2.1", address="someone@example.org")
         assert db.session.get(LoginThrottle, "rl:invite:addr:someone@example.org") is None
         assert db.session.get(LoginThrottle, "rl:invite:ip:192.0.2.1").failures == 2
+
+
+def test_control_characters_in_the_email_are_a_wrong_login_not_an_error(app, client, seeded):
+    response = login(client, "manager\x00@dih4society.example", "wrong-password-123")
+    assert response.status_code == 200 and b"Wrong e-mail or password" in response.data
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0
