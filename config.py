@@ -105,12 +105,38 @@ class Config:
     ARGON2_TIME_COST = 2
     ARGON2_PARALLELISM = 1
     PASSWORD_MIN_LENGTH = 12
+    #: On top of zxcvbn score >= 3 (10**8 guesses): "Summer2026!!" sits exactly at 10**8.
+    PASSWORD_MIN_GUESSES_LOG10 = 9
     PASSWORD_RESET_MAX_AGE = 3600
 
-    # Login throttling, counted in the database.
-    LOGIN_MAX_FAILURES_ACCOUNT = 5
-    LOGIN_MAX_FAILURES_IP = 20
-    LOGIN_WINDOW_SECONDS = 15 * 60
+    # Server-side sessions (auth/sessions.py): idle and absolute timeouts.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+    #: `last_seen_at` is written at most this often per session (a cheap request path).
+    SESSION_TOUCH_SECONDS = 60
+
+    # Login throttling, counted in the database (auth/throttle.py). Per (account, IP):
+    # LOGIN_FREE_FAILURES free, then delays doubling up to LOGIN_MAX_DELAY_SECONDS.
+    # Per account over all IPs: past LOGIN_ACCOUNT_CAP failures, one guess per
+    # LOGIN_ACCOUNT_SLOW_SECONDS, but a right password with a second factor still passes.
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_MAX_DELAY_SECONDS = 15 * 60
+    LOGIN_ACCOUNT_CAP = 20
+    LOGIN_ACCOUNT_SLOW_SECONDS = 30
+    LOGIN_WINDOW_SECONDS = 60 * 60
+    #: Proxies (IPs or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto are believed.
+    TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", "")
+    #: Rate limits for e-mail-sending forms, "count/seconds" per IP and per address.
+    RATE_LIMITS = {
+        "forgot_password": {"ip": (10, 3600), "address": (3, 3600)},
+        "register": {"ip": (10, 3600), "address": (3, 3600)},
+        "invite": {"ip": (30, 3600), "address": (3, 3600)},
+    }
+
+    # Second factor: TOTP and passkeys. When required, staff enrol before any staff page.
+    STAFF_MFA_REQUIRED = os.environ.get("STAFF_MFA_REQUIRED", "0").lower() in ("1", "true", "yes", "on")
+    #: WebAuthn relying party; by default the host of PUBLIC_BASE_URL.
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "")
 
     # Mail: with no MAIL_SERVER messages go to the log.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -154,6 +180,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    STAFF_MFA_REQUIRED = os.environ.get("STAFF_MFA_REQUIRED", "1").lower() in ("1", "true", "yes", "on")
 
     @classmethod
     def check(cls) -> None:

@@ -95,17 +95,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        from .auth.models import User
+        from .auth.sessions import load_user
 
-        try:
-            raw_id, raw_version = user_id.split(":", 1)
-            uid, version = int(raw_id), int(raw_version)
-        except ValueError:
-            return None
-        user = db.session.get(User, uid)
-        if user is None or not user.active or user.session_version != version:
-            return None
-        return user
+        return load_user(user_id)  # a valid server-side session row, or nobody
 
     with app.app_context():
         install_sqlite_pragmas(db.engine)

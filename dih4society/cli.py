@@ -20,12 +20,27 @@ def register(app: Flask) -> None:
     @click.option("--password", default=DEFAULT_DEMO_PASSWORD, show_default=True,
                   help="Password of every demo account.")
     @click.option("--scale", default=0, type=int, help="Add N organisations with applications.")
-    def seed_demo(password: str, scale: int) -> None:
+    @click.option("--totp-secret", default="", metavar="BASE32",
+                  help="Enrol every demo staff account with this TOTP secret (second factor).")
+    def seed_demo(password: str, scale: int, totp_secret: str) -> None:
         """Load the demo data (idempotent); --scale N adds N organisations for benchmarks."""
         from .demo import seed
 
+        if totp_secret:
+            from .auth.mfa import normalise_secret
+            from .core.errors import DomainError
+
+            try:
+                normalise_secret(totp_secret)
+            except DomainError as exc:
+                raise click.BadParameter(exc.message, param_hint="--totp-secret") from exc
         report = seed(password=password, scale=scale)
         click.echo(report)
+        if totp_secret:
+            from .auth.cli import enrol_demo_staff
+
+            enrolled = enrol_demo_staff(totp_secret)
+            click.echo(f"TOTP second factor enrolled for {len(enrolled)} demo staff account(s)")
 
     outbox = AppGroup("outbox", help="The e-mail outbox.")
 
@@ -61,3 +76,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(budget)
 
     from .reports.cli import report; app.cli.add_command(report)  # noqa: E702, I001
+    from .auth.cli import users; app.cli.add_command(users)  # noqa: E702, I001

@@ -86,6 +86,35 @@ def user_is_approver(key: str) -> Callable:
     return done
 
 
+def redirects_to(path: str) -> Callable:
+    def done(app, client, ids, response):
+        assert response.headers["Location"].endswith(path), response.headers["Location"]
+    return done
+
+
+def audited(verb: str, key: str) -> Callable:
+    """An audit event `verb` about the user `ids[key]` was written."""
+    def done(app, client, ids, response):
+        import sqlalchemy as sa
+
+        from dih4society.core.models import AuditEvent
+        from dih4society.extensions import db
+
+        count = _query(app, lambda: db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.verb == verb, AuditEvent.object_id == ids[key])))
+        assert count >= 1, (verb, key)
+    return done
+
+
+def session_revoked(key: str) -> Callable:
+    def done(app, client, ids, response):
+        from dih4society.auth.models import UserSession
+        from dih4society.extensions import db
+
+        assert _query(app, lambda: db.session.get(UserSession, ids[key]).revoked_at) is not None
+    return done
+
+
 def envelope_is(cents: int, eu_share_percent: int) -> Callable:
     def done(app, client, ids, response):
         from dih4society.budget.services import get_settings
@@ -147,6 +176,9 @@ PUBLIC = {
     "auth.login": "/auth/login",
     "auth.forgot_password": "/auth/forgot",
     "auth.reset_password": None,  # needs a signed token; tested in tests/auth
+    "auth.login_code": None,  # needs the password step first (else: back to login); tests/auth/test_mfa.py
+    "auth.passkey_login_options": None,  # POST (JSON); tests/auth/test_mfa.py, test_passkey_browser.py
+    "auth.passkey_login": None,
     "organisations.register": "/organisations/register",
 }
 
@@ -155,6 +187,25 @@ CASES: dict[str, Case] = {
     "auth.logout": Case("/auth/logout", "POST", ok_status=(302,), done=logged_out),
     "auth.account": Case("/auth/account"),
     "auth.logout_everywhere": Case("/auth/logout-everywhere", "POST", ok_status=(302,), done=logged_out),
+    # issue 9: the sessions page; a session (here one of the manager's) can be signed out
+    # only by its own user, everyone else gets 404.
+    "auth.sessions": Case("/auth/sessions"),
+    "auth.security": Case("/auth/security"),
+    "auth.totp_enrol": Case("/auth/security/totp"),
+    "auth.totp_remove": Case("/auth/security/totp/remove", "POST", ok_status=(302,),
+                             done=redirects_to("/auth/security")),  # no authenticator: told so, back
+    "auth.recovery_codes": Case("/auth/security/recovery-codes", "POST", ok_status=(302,),
+                                done=redirects_to("/auth/security")),
+    "auth.passkey_register_options": Case("/auth/passkeys/register/options", "POST"),
+    "auth.passkey_register": Case("/auth/passkeys/register", "POST", ok_status=(400,)),  # no challenge
+    # someone else's passkey: 404 for everyone (removing one's own: tests/auth/test_mfa.py)
+    "auth.passkey_delete": Case("/auth/passkeys/{applicant2_passkey_id}/delete", "POST",
+                                allowed=frozenset(), hidden=True),
+    "auth.reset_mfa": Case("/auth/users/{applicant2_id}/reset-mfa", "POST", allowed=frozenset({ADMIN}),
+                           ok_status=(302,), done=audited("user.mfa_reset", "applicant2_id")),
+    "auth.revoke_session": Case("/auth/sessions/{manager_session_id}/revoke", "POST",
+                                allowed=frozenset({MANAGER}), ok_status=(302,), hidden=True,
+                                done=session_revoked("manager_session_id")),
     "organisations.mine": Case("/organisations/mine", allowed=frozenset({APPLICANT}), hidden=True),
     "organisations.detail": Case("/organisations/{other_org_id}", allowed=HUB, hidden=True),
     "catalogue.index": Case("/catalogue/"),

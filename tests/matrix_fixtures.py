@@ -42,4 +42,22 @@ def extra_ids(seeded: dict) -> dict:
     ids["utcn_partner_id"] = db.session.get(User, seeded["partner"]).partner_id  # partner@'s own partner
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     db.session.commit()
+    # issue 9: a session of the manager's (another device), for the per-session sign-out.
+    from dih4society.auth.models import User
+    from dih4society.auth.sessions import open_session
+
+    manager = db.session.get(User, seeded["manager"])
+    open_session(manager, ip="198.51.100.9", user_agent="Other device")
+    from dih4society.auth.models import UserSession
+
+    ids["manager_session_id"] = db.session.scalar(sa.select(sa.func.max(UserSession.id)))
+    from dih4society.auth.models import Passkey
+
+    # A passkey of applicant2's (not a matrix login: a passkey would ask them for it).
+    passkey = Passkey(user_id=seeded["applicant2"], credential_id="matrix-credential", public_key=b"k",
+                      name="Matrix")
+    db.session.add(passkey)
+    db.session.flush()
+    ids["applicant2_passkey_id"] = passkey.id
+    db.session.commit()
     return ids

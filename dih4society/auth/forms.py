@@ -37,3 +37,16 @@ class LogoutEverywhereForm(FlaskForm):
 class ProfileForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Save"))
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class CodeForm(FlaskForm):
+    """The second step of a login, and TOTP enrolment: a six-digit code (or a recovery code)."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Continue"))

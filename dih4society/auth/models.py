@@ -72,6 +72,8 @@ class User(UserMixin, db.Model):
     #: Partner staff with the approver right decide applications (DESIGN.md §1, §3).
     is_approver: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The last TOTP time step accepted, so a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     session_version: Mapped[int] = mapped_column(default=1)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -79,6 +81,8 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     partner: Mapped[Partner | None] = relationship()
+    passkeys: Mapped[list[Passkey]] = relationship(order_by="Passkey.id", cascade="all, delete-orphan",
+                                                   passive_deletes=True)
 
     # Flask-Login: the id in the session carries the session version, so bumping
     # the version (log out everywhere, password change, deactivation) ends sessions.
@@ -109,6 +113,16 @@ class User(UserMixin, db.Model):
         """Hub people (partner staff, managers, admins), as opposed to applicants."""
         return self.role in (Role.PARTNER_STAFF, Role.MANAGER, Role.ADMIN)
 
+    @property
+    def has_second_factor(self) -> bool:
+        """TOTP enrolled or at least one passkey."""
+        return bool(self.totp_secret) or bool(self.passkeys)
+
+    @property
+    def mfa_expected(self) -> bool:
+        """Whether STAFF_MFA_REQUIRED applies to this user (admins, managers, partner staff)."""
+        return self.is_staff
+
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
 
@@ -121,3 +135,58 @@ class LoginThrottle(db.Model):
     key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Growing delay: no attempt for this key is checked before this time.
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(db.Model):
+    """A server-side login session. The cookie holds a random token; the row holds its
+    SHA-256, so the session ends when the row is revoked, idle or too old."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: How the user signed in: password, password+totp, password+recovery, passkey.
+    method: Mapped[str] = mapped_column(sa.String(20), default="password")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class RecoveryCode(db.Model):
+    """A single-use recovery code for the second factor, stored as an argon2 hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential (passkey); a user may hold several."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: base64url of the credential id, as the browser reports it.
+    credential_id: Mapped[str] = mapped_column(sa.String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
@@ -12,12 +13,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from zxcvbn import zxcvbn
 
 from ..core import audit
 from ..core.db import utcnow
 from ..core.errors import DomainError
 from ..extensions import db
-from .models import LoginThrottle, Role, User
+from . import throttle
+from .models import Role, User
 
 
 class WrongCredentials(DomainError):
@@ -61,8 +64,25 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
-def password_problem(password: str, email: str = "") -> str | None:
-    """Why a password is refused, or None (NIST 800-63B: length and a blocklist)."""
+#: Words an attacker of this site tries first, on top of the user's own details.
+SITE_WORDS = ("dih4society", "dih", "voucher", "vouchers", "password", "parola", "summer", "winter",
+              "spring", "autumn", "cluj", "oradea", "romania")
+
+
+def _context_words(email: str, context: Iterable[str | None]) -> list[str]:
+    words: list[str] = [email, *email.replace("@", ".").replace("-", ".").split(".")]
+    for item in context:
+        if item:
+            words += [item, *item.replace("-", " ").split()]
+    cfg = current_app.config
+    words += [cfg.get("HUB_NAME", ""), *SITE_WORDS]
+    return [w.lower() for w in words if w and len(w) >= 3]
+
+
+def password_problem(password: str, email: str = "", context: Iterable[str | None] = ()) -> str | None:
+    """Why a password is refused, or None. NIST 800-63B length and blocklist, then zxcvbn:
+    score >= 3 and at least 10**PASSWORD_MIN_GUESSES_LOG10 guesses, with the user's name,
+    e-mail and organisation (`context`) and the site's own words as known guesses."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         return _("Use at least %(n)d characters.", n=minimum)
@@ -74,7 +94,20 @@ def password_problem(password: str, email: str = "") -> str | None:
     local = email.split("@")[0].lower()
     if local and len(local) >= 4 and local in lowered:
         return _("The password must not contain your e-mail address.")
+    # zxcvbn's matching grows with length; the first 100 characters decide anyway.
+    result = zxcvbn(password[:100], user_inputs=_context_words(email, context))
+    if result["score"] < 3 or result["guesses_log10"] < current_app.config["PASSWORD_MIN_GUESSES_LOG10"]:
+        hints = [result["feedback"].get("warning") or ""] + list(result["feedback"].get("suggestions") or [])
+        hints = " ".join(h for h in hints if h)
+        return _("This password is too easy to guess. Try three or four unrelated words, "
+                 "with no names, dates or keyboard patterns.") + (f" ({hints})" if hints else "")
     return None
+
+
+def password_context(user: User) -> tuple[str | None, ...]:
+    """The user's details a guesser would try: name, organisation, partner."""
+    return (user.full_name, user.organisation.legal_name if user.organisation else None,
+            user.partner.name if user.partner else None)
 
 
 def normalise_email(email: str) -> str:
@@ -87,7 +120,8 @@ def create_user(email: str, password: str, full_name: str, role: Role, *,
     email = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise DomainError(_("An account with this e-mail address already exists."), "email")
-    problem = password_problem(password, email)
+    problem = password_problem(password, email, (full_name, getattr(organisation, "legal_name", None),
+                                                  getattr(partner, "name", None)))
     if problem:
         raise DomainError(problem, "password")
     if role is Role.APPLICANT and organisation is None:
@@ -103,70 +137,79 @@ def create_user(email: str, password: str, full_name: str, role: Role, *,
     return user
 
 
-# --- throttling -----------------------------------------------------------------
+# --- login -----------------------------------------------------------------------
 
-def _throttle_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
+@lru_cache(maxsize=4)
+def _dummy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism,
+                          type=Type.ID).hash(secrets.token_urlsafe(16))
+
+
+def _burn_password_check(password: str) -> None:
+    """Verify against a dummy hash with the real parameters, so an unknown e-mail takes
+    as long as a known one (no account enumeration by timing)."""
     cfg = current_app.config
-    keys = [(f"acct:{normalise_email(email)}", cfg["LOGIN_MAX_FAILURES_ACCOUNT"])]
-    if ip:
-        keys.append((f"ip:{ip}", cfg["LOGIN_MAX_FAILURES_IP"]))
-    return keys
-
-
-def _is_throttled(key: str, limit: int) -> bool:
-    row = db.session.get(LoginThrottle, key)
-    if row is None:
-        return False
-    window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    return row.failures >= limit and utcnow() - row.window_started_at < window
-
-
-def _count_failure(key: str) -> None:
-    window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    now = utcnow()
-    row = db.session.get(LoginThrottle, key)
-    if row is None:
-        db.session.add(LoginThrottle(key=key, failures=1, window_started_at=now))
-    elif now - row.window_started_at >= window:
-        row.failures, row.window_started_at = 1, now
-    else:
-        # Increment in SQL so concurrent workers never lose a count.
-        db.session.execute(
-            sa.update(LoginThrottle).where(LoginThrottle.key == key)
-            .values(failures=LoginThrottle.failures + 1)
-        )
+    try:
+        _hasher().verify(_dummy_hash(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_KIB"],
+                                     cfg["ARGON2_PARALLELISM"]), password)
+    except (VerificationError, InvalidHashError):
+        pass
 
 
 def authenticate(email: str, password: str, ip: str | None) -> User:
-    """Return the user for valid credentials, or raise. Counts failures in the DB.
-
-    The caller commits either way: failures must be stored even when refusing."""
-    keys = _throttle_keys(email, ip)
-    if any(_is_throttled(key, limit) for key, limit in keys):
-        audit.record(None, "login.throttled", "user", None, {"email": normalise_email(email)})
-        raise TooManyAttempts(_("Too many failed attempts. Try again in 15 minutes."))
-    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
-    if user is None or not verify_password(user, password) or not user.active:
-        for key, _limit in keys:
-            _count_failure(key)
-        audit.record(user, "login.failed", "user", user.id if user else None,
-                     {"email": normalise_email(email)})
+    """Check e-mail and password; return the user, or raise WrongCredentials /
+    TooManyAttempts. Failures are counted (auth/throttle.py): the caller commits either
+    way. A user with a second factor must still pass it (`complete_login` comes after)."""
+    email = normalise_email(email)
+    if not email.isprintable():
+        # NUL and other control characters: no such account, and nothing to store.
+        _burn_password_check(password)
         raise WrongCredentials(_("Wrong e-mail or password, or the account is inactive."))
-    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
-    user.last_login_at = utcnow()
-    audit.record(user, "login", "user", user.id)
+    wait = throttle.wait_seconds(throttle.pair_key(email, ip))
+    if wait:
+        audit.record(None, "login.throttled", "user", None, {"email": email, "scope": "pair"})
+        raise TooManyAttempts(_("Too many failed attempts. Try again in %(n)d seconds.", n=wait))
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        _burn_password_check(password)
+        ok = False
+    else:
+        ok = verify_password(user, password) and user.active
+    if throttle.wait_seconds(throttle.account_key(email)) and not (ok and user.has_second_factor):
+        # The account is under a distributed attack: guesses are slowed, and a right
+        # password without a second factor is refused the same way (nothing leaks).
+        if not ok:
+            throttle.record_login_failure(email, ip)
+        audit.record(user, "login.throttled", "user", user.id if user else None,
+                     {"email": email, "scope": "account"})
+        raise TooManyAttempts(_("Too many failed attempts on this account. Try again in a minute."))
+    if not ok:
+        throttle.record_login_failure(email, ip)
+        audit.record(user, "login.failed", "user", user.id if user else None, {"email": email})
+        raise WrongCredentials(_("Wrong e-mail or password, or the account is inactive."))
+    throttle.clear_pair(email, ip)
     return user
 
 
+def complete_login(user: User, method: str = "password") -> None:
+    """Record a finished login (after the second factor, or a passkey)."""
+    user.last_login_at = utcnow()
+    audit.record(user, "login", "user", user.id, {"method": method})
+
+
 def end_all_sessions(user: User, actor=None, reason: str = "logout_everywhere") -> None:
-    """Invalidate every session of `user` by bumping the session version."""
+    """End every session of `user`: revoke the server-side rows and bump the session
+    version (which also kills outstanding password-reset links)."""
+    from .sessions import revoke_all
+
     user.session_version += 1
+    revoke_all(user, reason)
     audit.record(actor or user, f"user.{reason}", "user", user.id)
 
 
 def change_password(user: User, new_password: str, actor=None) -> None:
     """Set a new password (policy-checked) and end the other sessions."""
-    problem = password_problem(new_password, user.email)
+    problem = password_problem(new_password, user.email, password_context(user))
     if problem:
         raise DomainError(problem, "password")
     user.password_hash = hash_password(new_password)

@@ -6,7 +6,6 @@ import ipaddress
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, abort, request, session
 from flask_babel import gettext as _
@@ -25,6 +24,9 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
         "auth.login",
         "auth.forgot_password",
         "auth.reset_password",
+        "auth.login_code",  # the second step of a login (needs the pending password step)
+        "auth.passkey_login_options",
+        "auth.passkey_login",
         "organisations.register",
         "main.set_language",
     }
@@ -59,13 +61,10 @@ MANAGERS = (Role.MANAGER, Role.ADMIN)
 
 
 def is_safe_next(target: str | None) -> bool:
-    """True for a relative URL on this site (used for ``next=``)."""
-    if not target:
-        return False
-    if target.startswith("//") or "\\" in target:
-        return False
-    parts = urlsplit(urljoin(request.host_url, target))
-    return parts.scheme in ("http", "https") and parts.netloc == urlsplit(request.host_url).netloc
+    """True for a path on this site (used for ``next=``); the rule lives in auth/redirects.py."""
+    from ..auth.redirects import is_safe_next as _is_safe_next
+
+    return _is_safe_next(target)
 
 
 CSP = (

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.routes import start_session
+from ..auth.login_flow import client_ip, start_session
+from ..auth.throttle import hit as rate_limit
 from ..core.errors import DomainError
 from ..core.forms import show_error
 from ..extensions import db
@@ -30,6 +31,13 @@ def register():
             balance_sheet=form.balance_sheet.data,
         )
         try:
+            # Per IP and per address (auth/throttle.py); counted even when refused.
+            rate_limit("register", ip=client_ip(), address=form.email.data)
+        except DomainError as exc:
+            db.session.commit()
+            show_error(form, exc, "email")
+            return render_template("organisations/register.html", form=form), 429
+        try:
             user = services.register_organisation(
                 data, email=form.email.data, full_name=form.full_name.data,
                 password=form.password.data, valid_counties=current_app.config["COUNTIES"])
@@ -39,6 +47,7 @@ def register():
         else:
             db.session.commit()
             start_session(user)
+            db.session.commit()  # the server-side session row
             org = user.organisation
             flash(_("%(name)s is registered as: %(size)s.", name=org.legal_name,
                     size=org.size_class.label), "success")

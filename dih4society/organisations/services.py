@@ -141,7 +141,7 @@ def register_organisation(data: OrganisationData, *, email: str, full_name: str,
     values = validate_organisation(data, valid_counties)
     if db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email))):
         raise DomainError(_("An account with this e-mail address already exists."), "email")
-    problem = password_problem(password, email)
+    problem = password_problem(password, email, (full_name, data.legal_name))
     if problem:
         raise DomainError(problem, "password")
     org = Organisation(**values)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from conftest import PASSWORD, login
 
 from dih4society.auth import services
-from dih4society.auth.models import LoginThrottle, Role, User
+from dih4society.auth.models import Role, User
 from dih4society.core.models import AuditEvent, OutboxEmail
 from dih4society.extensions import db
 
@@ -70,27 +70,6 @@ def test_next_only_to_this_site(client, seeded):
                                data={"email": "manager@dih4society.example", "password": PASSWORD})
         assert response.status_code == 302
         assert response.headers["Location"] == expected, target
-
-
-def test_account_throttled_after_failures_counted_in_database(app, client, seeded):
-    limit = app.config["LOGIN_MAX_FAILURES_ACCOUNT"]
-    for _ in range(limit):
-        login(client, "manager", "wrong-password-123")
-    with app.app_context():
-        row = db.session.get(LoginThrottle, "acct:manager@dih4society.example")
-        assert row.failures == limit
-    # Even the right password is refused while throttled.
-    response = login(client, "manager")
-    assert b"Too many failed attempts" in response.data
-    assert b"Log out" not in response.data
-
-
-def test_ip_throttled_across_accounts(app, client, seeded):
-    app.config["LOGIN_MAX_FAILURES_IP"] = 3
-    for i in range(3):
-        login(client, f"someone{i}@example.org", "wrong-password-123")
-    response = login(client, "admin")
-    assert b"Too many failed attempts" in response.data
 
 
 def test_logout_everywhere_ends_other_sessions(app, seeded):
