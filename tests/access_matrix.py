@@ -86,12 +86,6 @@ def user_is_approver(key: str) -> Callable:
     return done
 
 
-def redirects_to(path: str) -> Callable:
-    def done(app, client, ids, response):
-        assert response.headers["Location"].endswith(path), response.headers["Location"]
-    return done
-
-
 def audited(verb: str, key: str) -> Callable:
     """An audit event `verb` about the user `ids[key]` was written."""
     def done(app, client, ids, response):

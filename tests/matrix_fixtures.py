@@ -43,7 +43,6 @@ def extra_ids(seeded: dict) -> dict:
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     db.session.commit()
     # issue 9: a session of the manager's (another device), for the per-session sign-out.
-    from dih4society.auth.models import User
     from dih4society.auth.sessions import open_session
 
     manager = db.session.get(User, seeded["manager"])
