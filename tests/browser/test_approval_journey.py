@@ -78,3 +78,47 @@ def test_second_approval_journey(browser, live_server, app, seeded, artifacts_di
     finally:
         manager.close()
         partner.close()
+
+
+def test_partner_approver_decides_another_partners_application_and_tracks_it(browser, live_server, app, seeded,
+                                                                            artifacts_dir):
+    """partner@ (TU Cluj-Napoca, approver) approves a Cluj IT Cluster service reviewed by
+    someone else, then sees the hub's committed figure grow by exactly that amount on the
+    partner budget page."""
+    from applications.builders import S, build, make_cast, service
+
+    with app.app_context():
+        cast = make_cast()
+        application = build(cast, S.IN_REVIEW, svc=service("TBI-CYB-01"), applicant=cast.other_applicant,
+                            requested_cents=1_000_000)
+        app_id = application.id
+        db.session.commit()
+    partner = Person(browser, live_server, "partner@dih4society.example")
+    try:
+        page = partner.page
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("link", name="Budget").first.click()
+        page.wait_for_url("**/budget/**")
+        committed_before = page.locator("#hub-committed").inner_text()
+        page.goto("/applications/queue")
+        page.locator('[data-state="waiting"]').click()
+        page.locator(f'a[href$="/applications/{app_id}"]').first.click()
+        page.wait_for_url(f"**/applications/{app_id}")
+        page.fill("#approve-amount", "9500.00")
+        shot = lambda name: page.screenshot(path=artifacts_dir / f"approval-partner-{name}.png", full_page=True)  # noqa: E731
+        shot("01-decide")
+        page.locator('form[data-step="approve"] button[type="submit"]').click()
+        page.wait_for_url(f"**/applications/{app_id}")
+        assert _state(page) == "approved"
+        assert "committed on the budget" in page.locator(".alert-success").inner_text()
+        page.get_by_role("link", name="Budget").first.click()
+        page.wait_for_url("**/budget/**")
+        committed_after = page.locator("#hub-committed").inner_text()
+        to_cents = lambda text: int(text.replace("€", "").replace(",", "").replace(".", ""))  # noqa: E731
+        assert to_cents(committed_after) - to_cents(committed_before) == 950_000
+        shot("02-budget")
+        with app.app_context():
+            assert db.session.get(Application, app_id).decided_by.email == "partner@dih4society.example"
+            assert verify().ok
+    finally:
+        partner.close()
