@@ -157,6 +157,8 @@ def seed_base(password: str) -> list[str]:
     _ensure_user("applicant@dih4society.example", "Andrei Bălan", Role.APPLICANT, password, org=sme)
     _ensure_user("applicant2@dih4society.example", "Maria Oltean", Role.APPLICANT, password, org=health)
     db.session.flush()
+    from .assessments.demo import seed_base_assessments
+    lines += seed_base_assessments()
     return lines
 
 
@@ -189,6 +191,8 @@ def seed(password: str, scale: int = 0) -> str:
         seed_applications = None
     if seed_applications is not None:
         lines += seed_applications()
+        from .assessments.demo import seed_follow_ups
+        lines += seed_follow_ups()
     db.session.commit()
     from .core.mail import deliver_pending
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..assessments import services as dma
 from ..budget import services as budget
 from ..catalogue.models import Service
 from ..core import audit
@@ -200,6 +201,7 @@ def submit(actor, application: Application) -> None:
     """draft → submitted: give it its reference and tell the hub."""
     workflow.check(actor, application, "submit")
     _check_complete(application)
+    dma.require_t0(application)  # a first application needs a T0 assessment (or a waiver)
     now = utcnow()
     if application.reference is None:
         application.reference = next_reference(now.year)
