@@ -61,3 +61,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(budget)
 
     from .reports.cli import report; app.cli.add_command(report)  # noqa: E702, I001
+    from .assessments.cli import register as register_dma; register_dma(app)  # noqa: E702, I001

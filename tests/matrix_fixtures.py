@@ -38,5 +38,11 @@ def extra_ids(seeded: dict) -> dict:
     services.submit(cast.applicant, with_doc)
     ids["submitted_with_doc_app_id"] = with_doc.id
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
+    # DMA: the demo applicant's T0 (seeded), a closed application, and so an open T1 draft.
+    from dih4society.assessments import services as dma
+
+    ids["closed_app_id"] = build(cast, AppState.CLOSED).id
+    ids["dma_t0_id"] = dma.latest_submitted(cast.org.id, "T0").id
+    ids["dma_draft_id"] = dma.start(cast.applicant, cast.org).id
     db.session.commit()
     return ids

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..assessments import satisfaction as dma_satisfaction
 from ..assessments import services as dma
 from ..budget import services as budget
 from ..catalogue.models import Service
@@ -333,6 +334,7 @@ def confirm(actor, application: Application, note: str = "") -> None:
         "released_cents": application.approved_cents - (application.actual_cost_cents or 0)})
     db.session.flush()
     announce(actor, application, "confirm")
+    dma_satisfaction.ask(application)  # the beneficiary is asked for its satisfaction
 
 
 def cancel(actor, application: Application, reason: str) -> None:
