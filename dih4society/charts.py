@@ -360,6 +360,19 @@ DMA_T0 = HexColor("#8a96a3")
 DMA_T1 = BRAND
 
 
+def _wrap_lines(text: str, width: float, font: str, size: float, most: int = 3) -> list[str]:
+    """`text` broken into at most `most` lines of `width` points (the last one shortened)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and stringWidth(lines[-1] + " " + word, font, size) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = lines[:most - 1] + [_fit(" ".join(lines[most - 1:]), width, font, size)]
+    return lines
+
+
 def radar_chart(labels: Sequence[str], series: Sequence[tuple[Series, Sequence[float]]], *,
                 width: float = 420, height: float = 340, font_name: str | None = None) -> Drawing:
     """A radar (spider) chart of scores 0–100, one axis per label, one polygon per series.
@@ -375,7 +388,7 @@ def radar_chart(labels: Sequence[str], series: Sequence[tuple[Series, Sequence[f
         return _empty(drawing, _("No data yet"), font)
     legend_h = 22
     cx, cy = width / 2, (height - legend_h) / 2
-    radius = min(width / 2 - 80, (height - legend_h) / 2 - 22)
+    radius = min(width / 2 - 100, (height - legend_h) / 2 - 40)
 
     def point(i: int, value: float) -> tuple[float, float]:
         angle = math.pi / 2 - 2 * math.pi * i / n
@@ -385,15 +398,26 @@ def radar_chart(labels: Sequence[str], series: Sequence[tuple[Series, Sequence[f
     for ring in (25, 50, 75, 100):
         pts = [c for i in range(n) for c in point(i, ring)]
         drawing.add(Polygon(pts, fillColor=None, strokeColor=GRID if ring < 100 else SUBTLE, strokeWidth=0.6))
-        drawing.add(String(cx + 3, cy + radius * ring / 100 + 2, str(ring), fontName=font, fontSize=7,
-                           fillColor=SUBTLE))
+        if ring < 100:  # the outer ring is plainly 100
+            drawing.add(String(cx + 3, cy + radius * ring / 100 - 9, str(ring), fontName=font, fontSize=7,
+                               fillColor=SUBTLE))
     for i, label in enumerate(labels):
         x, y = point(i, 100)
         drawing.add(Line(cx, cy, x, y, strokeColor=GRID, strokeWidth=0.6))
-        lx, ly = point(i, 112)
-        anchor = "middle" if abs(lx - cx) < 5 else ("start" if lx > cx else "end")
-        drawing.add(String(lx, ly - size / 3, _fit(label, 95, font, size), fontName=font, fontSize=size,
-                           fillColor=INK, textAnchor=anchor))
+        vertical = abs(point(i, 100)[0] - cx) < 5
+        lx, ly = point(i, 106 if vertical else 108)
+        anchor = "middle" if vertical else ("start" if lx > cx else "end")
+        lines = _wrap_lines(label, 100, font, size)
+        step = size * 1.15
+        if not vertical:
+            top = ly + (len(lines) - 1) * step / 2
+        elif ly > cy:  # above the chart: the last line sits just over the vertex
+            top = ly + (len(lines) - 1) * step + size / 3
+        else:  # below: the first line just under the vertex
+            top = ly - size / 2
+        for k, text in enumerate(lines):
+            drawing.add(String(lx, top - k * step - size / 3, text, fontName=font, fontSize=size,
+                               fillColor=INK, textAnchor=anchor))
     for s, values in series:
         pts = [c for i, v in enumerate(values) for c in point(i, v)]
         drawing.add(Polygon(pts, fillColor=None, strokeColor=s.color, strokeWidth=2))
