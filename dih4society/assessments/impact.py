@@ -168,38 +168,53 @@ def impact_data(partner_id: int | None = None, period_from: date | None = None,
 
 
 def _satisfaction(data: ImpactData, partner_id, period_from, period_to) -> None:
-    s, ap = Satisfaction, Application
+    """Answers per score and would-recommend, in one grouped query."""
+    s = Satisfaction
     scope = [s.service_id.in_(sa.select(Service.id).where(Service.partner_id == partner_id))] if partner_id else []
-    distribution = dict(db.session.execute(
-        sa.select(s.score, sa.func.count(s.id)).where(*scope, *_in_period(s.created_at, period_from, period_to))
-        .group_by(s.score)).all())
-    data.distribution = {n: int(distribution.get(n, 0)) for n in range(1, 11)}
+    counts = db.session.execute(
+        sa.select(s.score, s.would_recommend, sa.func.count(s.id))
+        .where(*scope, *_in_period(s.created_at, period_from, period_to))
+        .group_by(s.score, s.would_recommend)).all()
+    data.distribution = {n: 0 for n in range(1, 11)}
+    for score, recommend, n in counts:
+        data.distribution[int(score)] += int(n)
+        data.recommend += int(n) if recommend else 0
     data.responses = sum(data.distribution.values())
     if data.responses:
         total = sum(n * c for n, c in data.distribution.items())
         data.avg_score = scoring.round2(Decimal(total) / Decimal(data.responses))
-    data.recommend = int(db.session.scalar(sa.select(sa.func.count(s.id)).where(
-        *scope, s.would_recommend.is_(True), *_in_period(s.created_at, period_from, period_to))) or 0)
-    app_scope = [ap.service_id.in_(sa.select(Service.id).where(Service.partner_id == partner_id))] if partner_id else []
-    data.closed = int(db.session.scalar(sa.select(sa.func.count(ap.id)).where(
-        ap.state == AppState.CLOSED, *app_scope, *_in_period(ap.closed_at, period_from, period_to))) or 0)
+
+
+def _between(column, period_from, period_to):
+    """A SQL condition: `column` within the period (dates or datetimes), true when open."""
+    return sa.and_(sa.true(), *_in_period(column, period_from, period_to))
 
 
 def _delivered(data: ImpactData, partner_id, period_from, period_to) -> None:
+    """Services delivered per category and partner (by delivery date) and applications closed
+    (by closing date, the base of the response rate), in one grouped query."""
     ap, sv, p = Application, Service, Partner
-    conditions = [ap.state.in_((AppState.DELIVERED, AppState.CLOSED)), ap.delivered_on.is_not(None)]
-    if partner_id:
-        conditions.append(sv.partner_id == partner_id)
+    delivered = [ap.delivered_on.is_not(None)]
     if period_from:
-        conditions.append(ap.delivered_on >= period_from)
+        delivered.append(ap.delivered_on >= period_from)
     if period_to:
-        conditions.append(ap.delivered_on <= period_to)
-    per_cat = dict(db.session.execute(sa.select(sv.category, sa.func.count(ap.id)).join(sv, sv.id == ap.service_id)
-                                      .where(*conditions).group_by(sv.category)).all())
-    data.delivered_by_category = {c: int(per_cat.get(c, 0)) for c in Category}
-    data.delivered_by_partner = {name: int(n) for name, n in db.session.execute(
-        sa.select(p.name, sa.func.count(ap.id)).join(sv, sv.id == ap.service_id).join(p, p.id == sv.partner_id)
-        .where(*conditions).group_by(p.name).order_by(p.name)).all()}
+        delivered.append(ap.delivered_on <= period_to)
+    closed = sa.and_(ap.state == AppState.CLOSED, _between(ap.closed_at, period_from, period_to))
+    stmt = (sa.select(sv.category, p.name, sa.func.sum(sa.case((sa.and_(*delivered), 1), else_=0)),
+                      sa.func.sum(sa.case((closed, 1), else_=0)))
+            .join(sv, sv.id == ap.service_id).join(p, p.id == sv.partner_id)
+            .where(ap.state.in_((AppState.DELIVERED, AppState.CLOSED)))
+            .group_by(sv.category, p.name))
+    if partner_id:
+        stmt = stmt.where(sv.partner_id == partner_id)
+    data.delivered_by_category = {c: 0 for c in Category}
+    per_partner: dict[str, int] = {}
+    for category, partner, n_delivered, n_closed in db.session.execute(stmt):
+        data.delivered_by_category[category] += int(n_delivered or 0)
+        if n_delivered:
+            per_partner[partner] = per_partner.get(partner, 0) + int(n_delivered)
+        data.closed += int(n_closed or 0)
+    data.delivered_by_partner = dict(sorted(per_partner.items()))
 
 
 def kind_size_rows(counter: dict) -> list[tuple[str, str, int]]:

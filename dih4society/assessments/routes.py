@@ -144,7 +144,7 @@ def fill(assessment_id: int):
         except DomainError as exc:
             db.session.commit()  # the (valid) answers are kept as the draft
             flash(exc.message, "warning")
-            return _form_page(assessment, 400)
+            return _form_page(assessment)
     db.session.commit()
     if assessment.is_submitted:
         flash(_("Assessment submitted. Here is your result."), "success")
