@@ -201,6 +201,8 @@ def seed(password: str, scale: int = 0) -> str:
         lines.append(f"outbox: {sent} demo notification e-mail(s) sent")
     if scale:
         lines.append(seed_scale(scale))
+        from .assessments.demo import seed_scale_assessments
+        lines.append(seed_scale_assessments())
     lines.append(f"demo accounts (password: {password}):")
     for email in ("admin", "manager", "partner", "applicant", "applicant2"):
         lines.append(f"  {email}@dih4society.example")

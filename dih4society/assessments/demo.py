@@ -84,10 +84,19 @@ def give_t0(organisation: Organisation, maturity: float = 0.4, seed: int = 1) ->
     return record_submitted(organisation, answers_at(questionnaire, maturity, random.Random(seed)))
 
 
+def _scale_orgs():
+    """Ids of the `--scale` organisations (their users have @scale.example addresses)."""
+    from ..auth.models import User
+
+    return sa.select(User.organisation_id).where(User.email.like("%@scale.example"),
+                                                 User.organisation_id.is_not(None))
+
+
 def seed_base_assessments() -> list[str]:
-    """T0 for every demo organisation that has none (idempotent)."""
-    orgs = db.session.scalars(sa.select(Organisation).where(~sa.exists().where(
-        Assessment.organisation_id == Organisation.id)).order_by(Organisation.id)).all()
+    """T0 for every demo organisation (not the --scale ones) that has none (idempotent)."""
+    orgs = db.session.scalars(sa.select(Organisation).where(
+        ~sa.exists().where(Assessment.organisation_id == Organisation.id),
+        Organisation.id.not_in(_scale_orgs())).order_by(Organisation.id)).all()
     for n, org in enumerate(orgs):
         give_t0(org, maturity=0.25 + 0.15 * (n % 3), seed=n + 7)
     return [f"assessments: {len(orgs)} T0 assessment(s)"] if orgs else []
@@ -99,8 +108,9 @@ def seed_follow_ups() -> list[str]:
     from ..applications.models import Application, AppState
 
     rng = random.Random(11)
-    closed = db.session.scalars(sa.select(Application).where(Application.state == AppState.CLOSED)
-                                .order_by(Application.id)).all()
+    closed = db.session.scalars(sa.select(Application).where(
+        Application.state == AppState.CLOSED, Application.organisation_id.not_in(_scale_orgs()))
+        .order_by(Application.id)).all()
     t1s = answered = 0
     for application in closed:
         t0 = db.session.scalar(sa.select(Assessment).where(
@@ -123,3 +133,76 @@ def seed_follow_ups() -> list[str]:
         answered += 1
     db.session.flush()
     return [f"assessments: {t1s} T1 assessment(s), {answered} satisfaction answer(s)"] if t1s or answered else []
+
+
+def seed_scale_assessments(seed_value: int = 2026) -> str:
+    """For the `--scale` organisations (bulk data for benchmarks): a T0 for most of them,
+    dated before their first application; a T1 for most of those with a closed application;
+    satisfaction for most closed applications. Scored by the real scoring code; written in
+    bulk; organisations that already have an assessment are skipped (idempotent)."""
+    from datetime import timedelta
+
+    from ..applications.models import Application, AppState
+    from ..auth.models import User
+
+    have = set(db.session.scalars(sa.select(Assessment.organisation_id).distinct()))
+    ap = Application
+    rows = db.session.execute(
+        sa.select(Organisation.id, Organisation.kind, sa.func.min(ap.created_at), sa.func.min(ap.closed_at))
+        .join(User, User.organisation_id == Organisation.id).join(ap, ap.organisation_id == Organisation.id)
+        .where(User.email.like("%@scale.example")).group_by(Organisation.id, Organisation.kind)).all()
+    now = utcnow()
+    assessments, answers_done = [], 0
+    for org_id, kind, first_app, first_closed in rows:
+        rng = random.Random(f"{seed_value}:org:{org_id}")  # the same decisions on every run
+        if org_id in have or rng.random() >= 0.85:
+            continue
+        variant = qn.variant_for_kind(kind)
+        questionnaire = qn.current(variant)
+        maturity = rng.uniform(0.15, 0.7)
+        t0_answers = answers_at(questionnaire, maturity, rng)
+        when = _aware(first_app) - timedelta(days=rng.randint(1, 20))
+        assessments.append(_row(org_id, variant, questionnaire, t0_answers, T0, when))
+        if first_closed is not None and rng.random() < 0.7:
+            closed = _aware(first_closed)
+            t1_when = min(closed + timedelta(days=rng.randint(1, 120)), now)
+            t1_answers = improved(questionnaire, t0_answers, rng, steps=rng.randint(2, 10))
+            assessments.append(_row(org_id, variant, questionnaire, t1_answers, T1, max(t1_when, when)))
+    for i in range(0, len(assessments), 2000):
+        db.session.execute(sa.insert(Assessment), assessments[i:i + 2000])
+    answered = set(db.session.scalars(sa.select(Satisfaction.application_id)))
+    closed_apps = db.session.execute(
+        sa.select(ap.id, ap.organisation_id, ap.service_id, ap.created_by_id, ap.closed_at)
+        .join(User, User.id == ap.created_by_id)
+        .where(ap.state == AppState.CLOSED, User.email.like("%@scale.example"))).all()
+    responses = []
+    for app_id, org_id, service_id, user_id, closed_at in closed_apps:
+        rng = random.Random(f"{seed_value}:app:{app_id}")
+        if app_id in answered or rng.random() >= 0.7:
+            continue
+        score = max(1, min(10, round(rng.gauss(8.2, 1.4))))
+        responses.append(dict(application_id=app_id, organisation_id=org_id, service_id=service_id, score=score,
+                              would_recommend=score >= 7, comment=None, user_id=user_id,
+                              created_at=min(_aware(closed_at) + timedelta(days=rng.randint(0, 14)), now)))
+        answers_done += 1
+    for i in range(0, len(responses), 2000):
+        db.session.execute(sa.insert(Satisfaction), responses[i:i + 2000])
+    db.session.commit()
+    t1s = sum(1 for a in assessments if a["stage"] == T1)
+    return f"scale: {len(assessments) - t1s} T0 and {t1s} T1 assessments, {answers_done} satisfaction answers"
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _row(org_id: int, variant: str, questionnaire: qn.Questionnaire, answers: dict, stage: str,
+         when: datetime) -> dict:
+    result = scoring.score(questionnaire, answers)
+    return dict(organisation_id=org_id, cycle=1, stage=stage, status=SUBMITTED, variant=variant,
+                version=questionnaire.version, answers=answers,
+                dimension_scores={k: float(v) for k, v in result.dimensions.items()},
+                overall=float(result.overall), band=result.band, scoring_rule=result.rule,
+                created_at=when, updated_at=when, submitted_at=when)
