@@ -6,7 +6,7 @@ import os
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..core.db import read_only
 
@@ -28,6 +28,7 @@ def remind() -> None:
 
 
 @click.command("dma")
+@with_appcontext
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write (replaced atomically when complete).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,

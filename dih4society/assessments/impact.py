@@ -194,7 +194,7 @@ def _delivered(data: ImpactData, partner_id, period_from, period_to) -> None:
     """Services delivered per category and partner (by delivery date) and applications closed
     (by closing date, the base of the response rate), in one grouped query."""
     ap, sv, p = Application, Service, Partner
-    delivered = [ap.delivered_on.is_not(None)]
+    delivered = [sa.true()]  # every delivered or closed service; within a period, by its delivery date
     if period_from:
         delivered.append(ap.delivered_on >= period_from)
     if period_to:
