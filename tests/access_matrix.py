@@ -142,7 +142,7 @@ CASES: dict[str, Case] = {
     "assessments.mine": Case("/assessments/", allowed=frozenset({APPLICANT})),
     "assessments.start": Case("/assessments/start", "POST", allowed=frozenset({APPLICANT}), ok_status=(302,)),
     "assessments.fill": Case("/assessments/{dma_draft_id}"),
-    "assessments.result": Case("/assessments/{dma_t0_id}/result"),
+    "assessments.result": Case("/assessments/{other_dma_t0_id}/result", allowed=HUB, hidden=True),
     "assessments.result_pdf": Case("/assessments/{dma_t0_id}/result.pdf"),
     "assessments.organisation": Case("/assessments/organisations/{org_id}", allowed=HUB),
     "assessments.assist": Case("/assessments/organisations/{org_id}/assist", "POST",

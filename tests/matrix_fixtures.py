@@ -43,6 +43,7 @@ def extra_ids(seeded: dict) -> dict:
 
     ids["closed_app_id"] = build(cast, AppState.CLOSED).id
     ids["dma_t0_id"] = dma.latest_submitted(cast.org.id, "T0").id
+    ids["other_dma_t0_id"] = dma.latest_submitted(cast.other_applicant.organisation_id, "T0").id  # 404 to us
     ids["dma_draft_id"] = dma.start(cast.applicant, cast.org).id
     db.session.commit()
     return ids

@@ -108,8 +108,8 @@ def next_stage(organisation_id: int) -> tuple[int, str]:
     if last.stage == T1:
         return last.cycle + 1, T0
     if not has_closed_application_since(organisation_id, last.submitted_at):
-        raise DomainError(_("Your T0 assessment is done. The follow-up (T1) opens once a service "
-                            "you applied for has been delivered and closed."))
+        raise DomainError(_("The T0 assessment is done. The follow-up (T1) opens once a service the "
+                            "organisation applied for has been delivered and closed."))
     return last.cycle, T1
 
 

@@ -180,3 +180,14 @@ def test_satisfaction_form_once_from_the_application_page(app, seeded):
     assert b"TBI-ROB-01" in utcn
     assert b"TBI-ROB-01" not in as_user(app, "partner.clujit").get("/assessments/impact").data
     assert b"TBI-ROB-01" in as_user(app, "manager").get("/assessments/impact").data
+
+
+def test_the_questionnaire_speaks_romanian(app, seeded):
+    email, _org = fresh_applicant(app, OrgKind.PUBLIC_INSTITUTION)
+    client = as_user(app, email)
+    aid = start(client)
+    client.post("/language", data={"lang": "ro"})
+    page = client.get(f"/assessments/{aid}").data.decode()
+    assert "Strategia și investițiile digitale" in page  # PSO D1, in Romanian
+    assert "Interoperabilitate" in page and "Planificat" in page
+    assert "Digital strategy and investments" not in page

@@ -175,3 +175,13 @@ def test_scores_in_range_and_monotone(pair, data):
     after = scoring.score(questionnaire, raised)
     assert all(after.dimensions[d] >= before.dimensions[d] for d in before.dimensions)
     assert after.overall >= before.overall
+
+
+def test_public_sector_interoperability_planned_counts_half():
+    p9 = PSO.by_code["P9"]
+    rows = dict(zip(p9.option_codes, ["implemented"] * 8 + ["planned"] * 4 + ["no"] * 4, strict=True))
+    assert scoring.question_score(p9, rows) == Decimal("6.25")
+    answers = extreme(PSO, False) | {"P9": rows}
+    result = scoring.score(PSO, answers)
+    assert result.dimensions["D5"] == Decimal("62.50")  # D5 is P9 alone
+    assert result.overall == Decimal("10.42")  # 62.5 / 6 = 10.4166… half up
