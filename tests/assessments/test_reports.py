@@ -123,3 +123,28 @@ def test_partner_staff_see_the_impact_of_their_own_customers(hub):
     page = as_user(hub, "partner").get("/assessments/impact").data.decode()
     assert f'id="impact-t0">{own.t0_orgs}<' in page
     assert as_user(hub, "partner").get("/assessments/export/assessments.csv").status_code == 403
+
+
+def test_dma_remind_command_is_idempotent(app, seeded):
+    from datetime import timedelta
+
+    from applications.builders import build, make_cast
+
+    from dih4society.applications.models import AppState
+    from dih4society.assessments.models import T1Reminder
+    from dih4society.core.db import utcnow
+
+    with app.app_context():
+        cast = make_cast()
+        application = build(cast, AppState.CLOSED)
+        t0 = db.session.scalar(sa.select(Assessment).where(Assessment.organisation_id == cast.org.id))
+        t0.submitted_at = utcnow() - timedelta(days=500)  # the T0, then a service closed 400 days ago
+        application.closed_at = utcnow() - timedelta(days=400)
+        db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["dma", "remind"])
+    assert first.exit_code == 0 and "T1 reminders sent: 1" in first.output, first.output
+    again = runner.invoke(args=["dma", "remind"])
+    assert "T1 reminders sent: 0" in again.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(T1Reminder.id))) == 1
