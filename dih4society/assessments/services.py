@@ -134,8 +134,15 @@ def start(actor, organisation: Organisation, *, assisted: bool = False) -> Asses
                             variant=variant, version=qn.CURRENT_VERSION[variant], answers={},
                             dimension_scores={}, created_by_id=actor.id,
                             assisted_by_id=actor.id if assisted else None)
-    db.session.add(assessment)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two sittings opened at once: the second finds the first
+            db.session.add(assessment)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        existing = draft_of(organisation.id)
+        if existing is None:
+            raise DomainError(_("This assessment was just submitted; reload the page.")) from None
+        return existing
     audit.record(actor, "dma.start", "assessment", assessment.id,
                  {"organisation_id": organisation.id, "cycle": cycle, "stage": stage, "variant": variant,
                   "version": assessment.version, "assisted": assisted})

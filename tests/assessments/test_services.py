@@ -234,3 +234,17 @@ def test_satisfaction_only_after_closing(cast):
     with pytest.raises(PermissionDenied):
         satisfaction.answer(cast.applicant, application, 9, True, "")
     assert satisfaction.response_of(application.id) is None
+
+
+def test_a_second_draft_for_the_same_stage_is_never_stored(cast):
+    user = fresh_applicant()
+    first = services.start(user, user.organisation)
+    # Another sitting that did not see the first draft yet (a race): the unique constraint
+    # stops it and the existing draft is returned.
+    from unittest import mock
+
+    with mock.patch.object(services, "draft_of", side_effect=[None, first]):
+        again = services.start(user, user.organisation)
+    assert again.id == first.id
+    assert db.session.scalar(sa.select(sa.func.count(Assessment.id)).where(
+        Assessment.organisation_id == user.organisation_id)) == 1
