@@ -156,6 +156,9 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     PAGE_SIZE = 25
 
+    # Digital Maturity Assessment: months after the first closed application until T1 is asked.
+    DMA_T1_AFTER_MONTHS = int(os.environ.get("DMA_T1_AFTER_MONTHS", "12"))
+
 
 class DevelopmentConfig(Config):
     """Local development on the embedded SQLite database."""

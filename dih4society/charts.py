@@ -354,3 +354,113 @@ def svg_markup(drawing: Drawing, title: str, chart_id: str, *, css_class: str = 
     # ElementTree escapes every text and attribute value it writes (the title and labels
     # may hold names users typed), so the serialised tree is safe markup.
     return Markup(ET.tostring(root, encoding="unicode"))  # nosec B704
+
+
+# --- digital maturity (DMA) -------------------------------------------------------------------
+
+#: Colours of the DMA series: the baseline T0 and the follow-up T1.
+DMA_T0 = HexColor("#8a96a3")
+DMA_T1 = BRAND
+
+
+def _wrap_lines(text: str, width: float, font: str, size: float, most: int = 3) -> list[str]:
+    """`text` broken into at most `most` lines of `width` points (the last one shortened)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and stringWidth(lines[-1] + " " + word, font, size) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = lines[:most - 1] + [_fit(" ".join(lines[most - 1:]), width, font, size)]
+    return lines
+
+
+def radar_chart(labels: Sequence[str], series: Sequence[tuple[Series, Sequence[float]]], *,
+                width: float = 420, height: float = 340, font_name: str | None = None) -> Drawing:
+    """A radar (spider) chart of scores 0–100, one axis per label, one polygon per series.
+
+    Rings at 25 / 50 / 75 / 100 mark the DMA bands. Drawn from polygon, line and circle
+    primitives, so the same drawing goes to the PDF and (as SVG) to the page."""
+    from reportlab.graphics.shapes import Circle, Polygon
+
+    font, size = font_name or chart_font(), 8.5
+    drawing = Drawing(width, height)
+    n = len(labels)
+    if n < 3:
+        return _empty(drawing, _("No data yet"), font)
+    legend_h = 22
+    cx, cy = width / 2, (height - legend_h) / 2
+    radius = min(width / 2 - 100, (height - legend_h) / 2 - 40)
+
+    def point(i: int, value: float) -> tuple[float, float]:
+        angle = math.pi / 2 - 2 * math.pi * i / n
+        r = radius * max(0.0, min(100.0, float(value))) / 100
+        return cx + r * math.cos(angle), cy + r * math.sin(angle)
+
+    for ring in (25, 50, 75, 100):
+        pts = [c for i in range(n) for c in point(i, ring)]
+        drawing.add(Polygon(pts, fillColor=None, strokeColor=GRID if ring < 100 else SUBTLE, strokeWidth=0.6))
+        if ring < 100:  # the outer ring is plainly 100
+            drawing.add(String(cx + 3, cy + radius * ring / 100 - 9, str(ring), fontName=font, fontSize=7,
+                               fillColor=SUBTLE))
+    for i, label in enumerate(labels):
+        x, y = point(i, 100)
+        drawing.add(Line(cx, cy, x, y, strokeColor=GRID, strokeWidth=0.6))
+        vertical = abs(point(i, 100)[0] - cx) < 5
+        lx, ly = point(i, 106 if vertical else 108)
+        anchor = "middle" if vertical else ("start" if lx > cx else "end")
+        lines = _wrap_lines(label, 100, font, size)
+        step = size * 1.15
+        if not vertical:
+            top = ly + (len(lines) - 1) * step / 2
+        elif ly > cy:  # above the chart: the last line sits just over the vertex
+            top = ly + (len(lines) - 1) * step + size / 3
+        else:  # below: the first line just under the vertex
+            top = ly - size / 2
+        for k, text in enumerate(lines):
+            drawing.add(String(lx, top - k * step - size / 3, text, fontName=font, fontSize=size,
+                               fillColor=INK, textAnchor=anchor))
+    for s, values in series:
+        pts = [c for i, v in enumerate(values) for c in point(i, v)]
+        drawing.add(Polygon(pts, fillColor=None, strokeColor=s.color, strokeWidth=2))
+        for i, v in enumerate(values):
+            x, y = point(i, v)
+            drawing.add(Circle(x, y, 2.6, fillColor=s.color, strokeColor=None))
+    drawing.add(_legend([s for s, _v in series], 10, height - 13, font))
+    return drawing
+
+
+def grouped_bar_chart(labels: Sequence[str], series: Sequence[tuple[Series, Sequence[float]]], *,
+                      width: float = 480, maximum: float = 100, font_name: str | None = None,
+                      empty_message: str | None = None) -> Drawing:
+    """Horizontal grouped bars of scores (0–`maximum`): one group per label, one bar per series."""
+    font, size, bar_h, gap = font_name or chart_font(), 9, 9, 10
+    legend_h, axis_h = 22, 20
+    k = max(len(series), 1)
+    height = legend_h + axis_h + max(len(labels), 1) * (k * bar_h + gap) + 4
+    drawing = Drawing(width, height)
+    if not labels or not series:
+        return _empty(drawing, empty_message or _("No data yet"), font)
+    label_w = min(max(stringWidth(lbl, font, size) for lbl in labels) + 10, width * 0.38)
+    plot_x, plot_w, plot_top = label_w, width - label_w - 34, height - legend_h
+    drawing.add(_legend([s for s, _v in series], plot_x, height - 13, font))
+    for i in range(5):
+        x = plot_x + plot_w * i / 4
+        drawing.add(Line(x, axis_h, x, plot_top, strokeColor=GRID, strokeWidth=0.5))
+        drawing.add(String(x, axis_h - 12, f"{maximum * i / 4:g}", fontName=font, fontSize=8,
+                           fillColor=SUBTLE, textAnchor="middle"))
+    for n, label in enumerate(labels):
+        top = plot_top - n * (k * bar_h + gap) - gap / 2
+        drawing.add(String(plot_x - 6, top - k * bar_h / 2 - size / 3, _fit(label, label_w - 10, font, size),
+                           fontName=font, fontSize=size, fillColor=INK, textAnchor="end"))
+        for j, (s, values) in enumerate(series):
+            value = max(0.0, min(float(values[n]), maximum))
+            y = top - (j + 1) * bar_h
+            if value > 0:
+                drawing.add(Rect(plot_x, y + 1, plot_w * value / maximum, bar_h - 2, fillColor=s.color,
+                                 strokeColor=None))
+            drawing.add(String(plot_x + plot_w * value / maximum + 3, y + 2, f"{float(values[n]):.1f}",
+                               fontName=font, fontSize=7, fillColor=SUBTLE))
+    drawing.add(Line(plot_x, axis_h, plot_x, plot_top, strokeColor=SUBTLE, strokeWidth=0.8))
+    return drawing

@@ -167,6 +167,8 @@ def seed_base(password: str) -> list[str]:
     _ensure_user("applicant@dih4society.example", "Andrei Bălan", Role.APPLICANT, password, org=sme)
     _ensure_user("applicant2@dih4society.example", "Maria Oltean", Role.APPLICANT, password, org=health)
     db.session.flush()
+    from .assessments.demo import seed_base_assessments
+    lines += seed_base_assessments()
     return lines
 
 
@@ -199,6 +201,8 @@ def seed(password: str, scale: int = 0) -> str:
         seed_applications = None
     if seed_applications is not None:
         lines += seed_applications()
+        from .assessments.demo import seed_follow_ups
+        lines += seed_follow_ups()
     db.session.commit()
     from .core.mail import deliver_pending
 
@@ -207,6 +211,8 @@ def seed(password: str, scale: int = 0) -> str:
         lines.append(f"outbox: {sent} demo notification e-mail(s) sent")
     if scale:
         lines.append(seed_scale(scale))
+        from .assessments.demo import seed_scale_assessments
+        lines.append(seed_scale_assessments())
     lines.append(f"demo accounts (password: {password}):")
     for email in ("admin", "manager", "partner", "applicant", "applicant2"):
         lines.append(f"  {email}@dih4society.example")

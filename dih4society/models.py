@@ -7,7 +7,7 @@ from .applications.models import (  # noqa: F401
     OutsideAid,
     ReferenceCounter,
 )
-from .assessments.models import Assessment  # noqa: F401
+from .assessments.models import Assessment, Satisfaction, T0Waiver, T1Reminder  # noqa: F401
 from .auth.models import LoginThrottle, Role, User  # noqa: F401
 from .budget.models import (  # noqa: F401
     AidGrant,

@@ -309,4 +309,22 @@ CASES: dict[str, Case] = {
     "reports.export_applications": Case("/reports/export/applications.csv", allowed=MANAGERS),
     "reports.export_ledger": Case("/reports/export/ledger.xlsx", allowed=MANAGERS),
     "reports.export_aid_register": Case("/reports/export/aid-register.csv", allowed=MANAGERS),
+    # digital maturity (issue #11): an organisation's assessments are its own (others: 404) and
+    # hub staff's; answering is the organisation's (or the assisting staff member's). Staff start
+    # assisted interviews and waive T0; the satisfaction form is the beneficiary's; the Impact page
+    # is for hub staff, the reporting exports for managers. More in tests/assessments.
+    "assessments.mine": Case("/assessments/", allowed=frozenset({APPLICANT})),
+    "assessments.start": Case("/assessments/start", "POST", allowed=frozenset({APPLICANT}), ok_status=(302,)),
+    "assessments.fill": Case("/assessments/{dma_draft_id}"),
+    "assessments.result": Case("/assessments/{other_dma_t0_id}/result", allowed=HUB, hidden=True),
+    "assessments.result_pdf": Case("/assessments/{dma_t0_id}/result.pdf"),
+    "assessments.organisation": Case("/assessments/organisations/{org_id}", allowed=HUB),
+    "assessments.assist": Case("/assessments/organisations/{org_id}/assist", "POST",
+                               allowed=frozenset({STAFF, MANAGER}), ok_status=(302,)),
+    "assessments.waive": Case("/assessments/organisations/{other_org_id}/waive", "POST",
+                              allowed=frozenset({STAFF, MANAGER}), ok_status=(302,),
+                              data={"waiver-reason": "Urgent cybersecurity incident, assessed by phone."}),
+    "assessments.rate": Case("/assessments/satisfaction/{closed_app_id}", allowed=frozenset({APPLICANT})),
+    "assessments.impact_page": Case("/assessments/impact", allowed=HUB),
+    "assessments.export": Case("/assessments/export/assessments.csv", allowed=MANAGERS),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from dih4society.assessments.demo import give_t0
 from dih4society.auth.models import Role
 from dih4society.auth.services import create_user
 from dih4society.catalogue.models import Category, LegalBasis, Partner, Service
@@ -24,7 +25,9 @@ def make_partner(code: str | None = None, **kw) -> Partner:
     return partner
 
 
-def make_org(kind: OrgKind = OrgKind.SME, county: str = "CJ", **kw) -> Organisation:
+def make_org(kind: OrgKind = OrgKind.SME, county: str = "CJ", *, t0: bool = True, **kw) -> Organisation:
+    """An organisation; with `t0` (default) it has a submitted T0 assessment scored by the
+    real scoring code, so it may submit its first application."""
     n = next(_seq)
     code = kw.pop("fiscal_code", fiscal_code(30_000_000 + n))
     staff = kw.pop("headcount", 20)
@@ -38,6 +41,8 @@ def make_org(kind: OrgKind = OrgKind.SME, county: str = "CJ", **kw) -> Organisat
                        trade_register_no="J12/1/2020", **kw)
     db.session.add(org)
     db.session.flush()
+    if t0:
+        give_t0(org, seed=n)
     return org
 
 

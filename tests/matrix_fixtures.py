@@ -41,6 +41,13 @@ def extra_ids(seeded: dict) -> dict:
     ids["submitted_app_ref"] = db.session.get(Application, ids["submitted_app_id"]).reference
     ids["utcn_partner_id"] = db.session.get(User, seeded["partner"]).partner_id  # partner@'s own partner
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
+    # DMA: the demo applicant's T0 (seeded), a closed application, and so an open T1 draft.
+    from dih4society.assessments import services as dma
+
+    ids["closed_app_id"] = build(cast, AppState.CLOSED).id
+    ids["dma_t0_id"] = dma.latest_submitted(cast.org.id, "T0").id
+    ids["other_dma_t0_id"] = dma.latest_submitted(cast.other_applicant.organisation_id, "T0").id  # 404 to us
+    ids["dma_draft_id"] = dma.start(cast.applicant, cast.org).id
     db.session.commit()
     # issue 9: a session of the manager's (another device), for the per-session sign-out.
     from dih4society.auth.sessions import open_session

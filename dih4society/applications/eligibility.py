@@ -103,6 +103,13 @@ def _aid(app: Application) -> Check:
     return Check(_("State aid"), OK if result.fits else FAIL, detail)
 
 
+def _dma(app: Application) -> Check:
+    from ..assessments.eligibility import t0_check
+
+    status, reason = t0_check(app.organisation_id)
+    return Check(_("Digital maturity (T0)"), status, reason)
+
+
 def checklist(app: Application) -> list[Check]:
     """Every check, in reading order."""
-    return [_kind(app), _size(app), _county(app), _declarations(app), _amount(app), _aid(app)]
+    return [_kind(app), _size(app), _county(app), _declarations(app), _amount(app), _aid(app), _dma(app)]

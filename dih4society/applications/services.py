@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from ..assessments import satisfaction as dma_satisfaction
+from ..assessments import services as dma
 from ..budget import services as budget
 from ..catalogue.models import Service
 from ..core import audit
@@ -201,6 +203,7 @@ def submit(actor, application: Application) -> None:
     """draft → submitted: give it its reference and tell the hub."""
     workflow.check(actor, application, "submit")
     _check_complete(application)
+    dma.require_t0(application)  # a first application needs a T0 assessment (or a waiver)
     now = utcnow()
     if application.reference is None:
         application.reference = next_reference(now.year)
@@ -394,6 +397,7 @@ def confirm(actor, application: Application, note: str = "") -> None:
         "aid_before_cents": aid_before, "aid_cents": application.aid_cents})
     db.session.flush()
     announce(actor, application, "confirm")
+    dma_satisfaction.ask(application)  # the beneficiary is asked for its satisfaction
 
 
 def cancel(actor, application: Application, reason: str) -> None:

@@ -74,6 +74,8 @@ class KpiData:
     categories: list[CategoryLine] = field(default_factory=list)
     by_month: CrossTable = field(default_factory=lambda: CrossTable([], [], []))
     counties: list[CountyLine] = field(default_factory=list)
+    #: DMA T0/T1, satisfaction and services delivered (assessments.impact.ImpactData).
+    impact: object | None = None
 
 
 def period_label(start: date | None, end: date | None) -> str:
@@ -156,4 +158,8 @@ def kpi_pdf(data: KpiData, meta: DocumentMeta) -> bytes:
                 total=(_("Total"), sum(c.organisations for c in data.counties), services, approved, spent)),
         ]),
     ]
+    if data.impact is not None:
+        from ..assessments.pdf import impact_flowables
+
+        story += [PageBreak(), *impact_flowables(data.impact)]
     return build_pdf(story, meta)

@@ -267,7 +267,10 @@ def kpi_data(period_from: date | None = None, period_to: date | None = None) -> 
     county_rows.sort(key=lambda r: (r[0] not in region, county_name(r[0])))
     counties = [CountyLine(county_name(code), int(n_org), int(n_app), int(amount), int(sp))
                 for code, n_org, n_app, amount, sp in county_rows]
-    return KpiData(period_from, period_to, int(served or 0), orgs, categories, by_month, counties)
+    from ..assessments.impact import impact_data
+
+    return KpiData(period_from, period_to, int(served or 0), orgs, categories, by_month, counties,
+                   impact=impact_data(None, period_from, period_to))
 
 
 # --- export rows --------------------------------------------------------------------------

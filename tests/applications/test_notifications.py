@@ -106,13 +106,17 @@ def test_each_step_tells_the_people_concerned(app, world, smtp):
     start = len(smtp.messages)
     assert applicant.post(f"/applications/{target}/confirm", data={"confirm-note": ""}).status_code == 302
     expected = (org - {"applicant" + D}) | utcn | managers
-    smtp.wait(start + len(expected))
-    assert _recipients(smtp, start) == expected
+    smtp.wait(start + len(expected) + len(org))  # and every user of the organisation is asked for satisfaction
+    closing = [m for m in smtp.messages[start:] if "how satisfied" not in m["subject"]]
+    asking = [m for m in smtp.messages[start:] if "how satisfied" in m["subject"]]
+    assert {rcpt for m in closing for rcpt in m["to"]} == expected
+    assert {rcpt for m in asking for rcpt in m["to"]} == org
 
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(OutboxEmail.sent_at.is_(None))) == 0
         in_app = db.session.scalars(sa.select(Notification).join(User, User.id == Notification.user_id)
-                                    .where(User.email == "applicant" + D, Notification.application_id == target)
+                                    .where(User.email == "applicant" + D, Notification.application_id == target,
+                                           Notification.message.not_like("%How satisfied%"))
                                     .order_by(Notification.id)).all()
         # applicant@ took submit and confirm; heard about start_review, approve, start/record delivery.
         assert len(in_app) == 4
