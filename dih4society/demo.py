@@ -156,6 +156,8 @@ def seed_base(password: str) -> list[str]:
                 "SJ", "8411", 310, 0, 0)
     _ensure_user("applicant@dih4society.example", "Andrei Bălan", Role.APPLICANT, password, org=sme)
     _ensure_user("applicant2@dih4society.example", "Maria Oltean", Role.APPLICANT, password, org=health)
+    from .calls.demo import ensure_rolling_call  # applying happens within a call (issue 12)
+    ensure_rolling_call(admin)
     db.session.flush()
     return lines
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..budget import services as budget
+from ..calls import services as calls
 from ..catalogue.models import Service
 from ..core import audit
 from ..core.db import utcnow
@@ -143,15 +144,20 @@ def _snapshot(application: Application) -> dict:
     }
 
 
-def create_draft(actor, service: Service, data: ApplicationData, *, submit_now: bool = False) -> Application:
-    """A new draft of the actor's organisation for `service` (submitted at once if asked)."""
+def create_draft(actor, service: Service, data: ApplicationData, *, submit_now: bool = False,
+                 call=None) -> Application:
+    """A new draft of the actor's organisation for `service` within `call` (submitted at once if asked).
+
+    Without a call, the open call that offers the service to the organisation is used
+    (the one closing first); with none, the draft is refused."""
     organisation = actor.organisation
     if organisation is None:
         raise DomainError(_("Only users of a registered organisation can apply."))
     _check_service(service, organisation)
+    call = calls.check_draft(call, service, organisation)
     _validate(service, data)
     application = Application(organisation=organisation, service=service, created_by_id=actor.id,
-                              state=AppState.DRAFT, requested_cents=data.requested_cents)
+                              state=AppState.DRAFT, requested_cents=data.requested_cents, call=call)
     db.session.add(application)
     _apply_data(application, data)
     db.session.flush()
@@ -200,6 +206,7 @@ def submit(actor, application: Application) -> None:
     """draft → submitted: give it its reference and tell the hub."""
     workflow.check(actor, application, "submit")
     _check_complete(application)
+    calls.check_submission(application)  # the call's window, services, eligibility, quota
     now = utcnow()
     if application.reference is None:
         application.reference = next_reference(now.year)

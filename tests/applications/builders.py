@@ -96,7 +96,7 @@ def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: S
     In review, it has one completed review by `cast.reviewer` unless `reviewed=False`."""
     applicant = applicant or cast.applicant
     svc = svc or cast.service
-    application = services.create_draft(applicant, svc, data(requested_cents))
+    application = services.create_draft(applicant, svc, data(requested_cents), call=call_for(svc))
     if target is S.DRAFT:
         return _done(application)
     services.submit(applicant, application)
@@ -133,6 +133,17 @@ def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: S
         return _done(application)
     services.confirm(applicant, application, "")
     return _done(application)
+
+
+def call_for(svc: Service):
+    """The base data's open rolling call, offering `svc` (added to it when a test made it)."""
+    from dih4society.calls.demo import default_call
+
+    call = default_call()
+    if not call.offers(svc):
+        call.services.append(svc)
+        db.session.flush()
+    return call
 
 
 def _deliverer(cast: Cast, svc: Service) -> User:
