@@ -43,6 +43,10 @@ PUBLIC = {
     "auth.forgot_password": "/auth/forgot",
     "auth.reset_password": None,  # needs a signed token; tested in tests/auth
     "organisations.register": "/organisations/register",
+    # calls (issue 12): the list, a call's page and its published results are public
+    "calls.index": "/calls/",
+    "calls.detail": "/calls/1",  # the base data's open rolling call
+    "calls.results": None,  # 404 until published (managers: always); tested in tests/calls
 }
 
 CASES: dict[str, Case] = {
@@ -134,5 +138,13 @@ CASES: dict[str, Case] = {
                                allowed=frozenset({APPLICANT, MANAGER, ADMIN}), hidden=True),
     "reports.export_applications": Case("/reports/export/applications.csv", allowed=MANAGERS),
     "reports.export_ledger": Case("/reports/export/ledger.xlsx", allowed=MANAGERS),
+    # calls (issue 12): admins and managers create and edit calls and see the ranking; deciding
+    # by ranking takes decisions, so managers only (as the approve step).
+    "calls.create": Case("/calls/new", allowed=MANAGERS),
+    "calls.edit": Case("/calls/{call_id}/edit", allowed=MANAGERS),
+    "calls.ranking_page": Case("/calls/{competitive_call_id}/ranking", allowed=MANAGERS),
+    "calls.decide": Case("/calls/{competitive_call_id}/decide", "POST", allowed=frozenset({MANAGER}),
+                         ok_status=(302,)),
+    "calls.publish": Case("/calls/{competitive_call_id}/publish", "POST", allowed=MANAGERS, ok_status=(302,)),
     "reports.export_aid_register": Case("/reports/export/aid-register.csv", allowed=MANAGERS),
 }

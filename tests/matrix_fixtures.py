@@ -38,5 +38,22 @@ def extra_ids(seeded: dict) -> dict:
     services.submit(cast.applicant, with_doc)
     ids["submitted_with_doc_app_id"] = with_doc.id
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
+    ids.update(_call_ids(cast))
     db.session.commit()
     return ids
+
+
+def _call_ids(cast) -> dict:
+    """Issue 12: the base data's rolling call and a closed competitive call (nothing to decide)."""
+    from datetime import timedelta
+
+    from calls.helpers import make_call
+
+    from dih4society.calls.demo import default_call
+    from dih4society.calls.models import SelectionMode
+    from dih4society.core.db import utcnow
+
+    now = utcnow().replace(microsecond=0)
+    competitive = make_call(cast.manager, [cast.service], selection_mode=SelectionMode.COMPETITIVE,
+                            opens_at=now - timedelta(days=20), closes_at=now - timedelta(days=1))
+    return {"call_id": default_call().id, "competitive_call_id": competitive.id}
