@@ -112,6 +112,10 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     PAGE_SIZE = 25
 
+    # Vouchers (issue 12): delivered within this many months of approval; one extension.
+    VOUCHER_VALID_MONTHS = int(os.environ.get("VOUCHER_VALID_MONTHS", "12"))
+    VOUCHER_EXTENSION_MONTHS = int(os.environ.get("VOUCHER_EXTENSION_MONTHS", "3"))
+
 
 class DevelopmentConfig(Config):
     """Local development on the embedded SQLite database."""

@@ -61,3 +61,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(budget)
 
     from .reports.cli import report; app.cli.add_command(report)  # noqa: E702, I001
+    from .vouchers.cli import vouchers; app.cli.add_command(vouchers)  # noqa: E702, I001

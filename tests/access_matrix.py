@@ -146,5 +146,21 @@ CASES: dict[str, Case] = {
     "calls.decide": Case("/calls/{competitive_call_id}/decide", "POST", allowed=frozenset({MANAGER}),
                          ok_status=(302,)),
     "calls.publish": Case("/calls/{competitive_call_id}/publish", "POST", allowed=MANAGERS, ok_status=(302,)),
+    # voucher agreements (issue 12): the beneficiary, the delivering partner's staff (partner@),
+    # managers and admins see it, anyone else 404; only the beneficiary accepts or uploads, only the
+    # delivering partner's staff check an upload, only managers extend.
+    "vouchers.agreement": Case("/vouchers/{approved_app_id}/agreement", hidden=True),
+    "vouchers.agreement_pdf": Case("/vouchers/{approved_app_id}/agreement.pdf", hidden=True),
+    # (already accepted: a second acceptance books nothing and redirects)
+    "vouchers.accept": Case("/vouchers/{approved_app_id}/accept", "POST", allowed=frozenset({APPLICANT}),
+                            ok_status=(302,), data={"accept-full_name": "Andrei Bălan", "accept-confirm": "y",
+                                                    "accept-content_hash": "x"}),
+    "vouchers.upload": Case("/vouchers/{unaccepted_app_id}/upload", "POST", allowed=frozenset({APPLICANT}),
+                            ok_status=(302,), data={"upload-file": (SAMPLE_PDF, "signed.pdf")}),
+    "vouchers.signed": Case("/vouchers/{uploaded_app_id}/signed.pdf", hidden=True),
+    "vouchers.check": Case("/vouchers/{uploaded_app_id}/check", "POST", allowed=frozenset({STAFF}),
+                           ok_status=(302,)),
+    "vouchers.extend": Case("/vouchers/{approved_app_id}/extend", "POST", allowed=frozenset({MANAGER}),
+                            ok_status=(302,), data={"extend-reason": "The partner's lab was closed for a month."}),
     "reports.export_aid_register": Case("/reports/export/aid-register.csv", allowed=MANAGERS),
 }

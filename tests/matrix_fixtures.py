@@ -39,6 +39,7 @@ def extra_ids(seeded: dict) -> dict:
     ids["submitted_with_doc_app_id"] = with_doc.id
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     ids.update(_call_ids(cast))
+    ids.update(_agreement_ids(cast))
     db.session.commit()
     return ids
 
@@ -57,3 +58,15 @@ def _call_ids(cast) -> dict:
     competitive = make_call(cast.manager, [cast.service], selection_mode=SelectionMode.COMPETITIVE,
                             opens_at=now - timedelta(days=20), closes_at=now - timedelta(days=1))
     return {"call_id": default_call().id, "competitive_call_id": competitive.id}
+
+
+def _agreement_ids(cast) -> dict:
+    """Issue 12: an approved voucher whose agreement waits, and one with a signed copy uploaded."""
+    from applications.builders import build
+
+    from dih4society.vouchers import services as vouchers
+
+    waiting = build(cast, AppState.APPROVED, accepted=False)
+    uploaded = build(cast, AppState.APPROVED, accepted=False)
+    vouchers.upload_signed(cast.applicant, vouchers.agreement_of(uploaded), io.BytesIO(PDF))
+    return {"unaccepted_app_id": waiting.id, "uploaded_app_id": uploaded.id}

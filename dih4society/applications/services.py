@@ -23,6 +23,7 @@ from ..core.db import utcnow
 from ..core.errors import DomainError
 from ..core.money import eur
 from ..extensions import db
+from ..vouchers import services as vouchers
 from . import workflow
 from .models import Application, AppState, OutsideAid, ReferenceCounter
 from .notifications import announce
@@ -273,6 +274,7 @@ def approve(actor, application: Application, amount_cents: int, on: date | None 
     application.decided_by_id = actor.id
     application.decision_reason = None
     budget.on_approve(actor, application, amount_cents, on)
+    vouchers.on_final_approval(actor, application, on)  # the voucher agreement (issue 12)
     workflow.fire(actor, application, "approve", {
         "approved_cents": amount_cents, "legal_basis": application.legal_basis.value,
         "aid_cents": application.aid_cents, "budget_account_id": application.budget_account_id})

@@ -164,7 +164,15 @@ def decide_next(actor, call: Call) -> Row | None:
     BELOW_MINIMUM), through the normal services. Returns the row decided, None when
     nothing is left. Raises what the service raises (four eyes, budget, aid)."""
     from ..applications import services
+    from ..core.errors import DomainError
+    from . import services as calls
+    from .models import CallPhase
 
+    if not call.is_competitive:
+        raise DomainError(_("Only competitive calls are decided by ranking."))
+    if call.phase(calls.now()) is not CallPhase.CLOSED:
+        raise DomainError(_("A competitive call is decided after it closes (%(moment)s).",
+                            moment=calls.moment(call.closes_at)))
     ranking = plan(call)
     for row in ranking.rows:
         if row.standing is Standing.TO_FUND:

@@ -90,10 +90,12 @@ def review(reviewer: User, application: Application,
 
 def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: Service | None = None,
           requested_cents: int = 1_500_000, approved_cents: int | None = None,
-          actual_cents: int | None = None, reviewed: bool = True) -> Application:
+          actual_cents: int | None = None, reviewed: bool = True, accepted: bool = True) -> Application:
     """An application of `applicant`'s organisation taken to `target` by the real services.
 
-    In review, it has one completed review by `cast.reviewer` unless `reviewed=False`."""
+    In review, it has one completed review by `cast.reviewer` unless `reviewed=False`.
+    Approved, its voucher agreement is accepted online by the applicant unless `accepted=False`
+    (delivery cannot start before that)."""
     applicant = applicant or cast.applicant
     svc = svc or cast.service
     application = services.create_draft(applicant, svc, data(requested_cents), call=call_for(svc))
@@ -118,6 +120,8 @@ def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: S
         services.reject(cast.manager, application, "Not a digital transformation need.")
         return _done(application)
     services.approve(cast.manager, application, approved_cents or application.requested_cents)
+    if accepted or target not in (S.APPROVED, S.CANCELLED):
+        accept_agreement(applicant, application)
     if target is S.APPROVED:
         return _done(application)
     if target is S.CANCELLED:
@@ -133,6 +137,15 @@ def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: S
         return _done(application)
     services.confirm(applicant, application, "")
     return _done(application)
+
+
+def accept_agreement(applicant: User, application: Application) -> None:
+    """The beneficiary accepts the voucher agreement online (issue 12)."""
+    from dih4society.vouchers import services as vouchers
+
+    agreement = vouchers.agreement_of(application)
+    vouchers.accept_online(applicant, agreement, applicant.full_name, True, agreement.content_hash,
+                           "127.0.0.1", "pytest")
 
 
 def call_for(svc: Service):
