@@ -191,6 +191,8 @@ def seed(password: str, scale: int = 0) -> str:
         seed_applications = None
     if seed_applications is not None:
         lines += seed_applications()
+    from .calls.demo import seed_competitive_call  # issue 12
+    lines += seed_competitive_call(password)
     db.session.commit()
     from .core.mail import deliver_pending
 
@@ -199,6 +201,8 @@ def seed(password: str, scale: int = 0) -> str:
         lines.append(f"outbox: {sent} demo notification e-mail(s) sent")
     if scale:
         lines.append(seed_scale(scale))
+        from .calls.demo import seed_scale_calls
+        lines.append(seed_scale_calls(scale))
     lines.append(f"demo accounts (password: {password}):")
     for email in ("admin", "manager", "partner", "applicant", "applicant2"):
         lines.append(f"  {email}@dih4society.example")

@@ -24,7 +24,9 @@ def results_data(call: Call, show_names: bool) -> ResultsList:
                       service=f"{r.application.service.code} · {r.application.service.name}",
                       score=r.score, standing=_standing(r))
             for r in ranking.results(call)]
-    return ResultsList(call_title=call.title,
+    plan = ranking.plan(call)
+    cutoff = plan.rows[plan.cutoff_index - 1].rank if plan.cutoff_index else None
+    return ResultsList(call_title=call.title, cutoff_after=cutoff,
                        window=f"{services.moment(call.opens_at)} – {services.moment(call.closes_at)}",
                        cap=services.cap_text(call), min_score=call.min_score, rule=str(ranking.RULE_TEXT),
                        show_names=show_names, rows=rows)

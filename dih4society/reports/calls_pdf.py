@@ -45,6 +45,7 @@ class ResultsList:
     rule: str
     show_names: bool
     rows: Sequence[ResultRow]
+    cutoff_after: int | None = None  # the rank after which the cut-off falls
 
 
 def results_pdf(data: ResultsList, meta: DocumentMeta) -> bytes:
@@ -53,11 +54,15 @@ def results_pdf(data: ResultsList, meta: DocumentMeta) -> bytes:
                    kv_table([(_("Window"), data.window), (_("Cap of the call"), data.cap),
                              (_("Minimum score"), str(data.min_score))], st),
                    spacer(3), Paragraph(esc(data.rule), st.small), spacer(3)]
-    columns = [Column("#", 0.3, numeric=True), Column(_("Reference"), 1.1)]
+    if data.cutoff_after is not None:
+        story += [Paragraph(esc(_("Cut-off after rank %(rank)s: the call's cap or the budget account cannot "
+                                  "take the next application; the reserve list starts there.",
+                                  rank=data.cutoff_after)), st.body), spacer(2)]
+    columns = [Column("#", 0.3, numeric=True), Column(_("Reference"), 1.45)]
     if data.show_names:
         columns.append(Column(_("Applicant"), 2.2, wrap=True))
     columns += [Column(_("Fiscal code"), 0.9), Column(_("Service"), 2.2, wrap=True),
-                Column(_("Score"), 0.6, numeric=True), Column(_("Result"), 1.1, wrap=True)]
+                Column(_("Score"), 0.75, numeric=True), Column(_("Result"), 1.1, wrap=True)]
     rows = [[r.rank or "", r.reference] + ([r.applicant] if data.show_names else [])
             + [r.fiscal_code, r.service, r.score, r.standing] for r in data.rows]
     if not rows:
