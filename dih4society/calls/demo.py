@@ -14,6 +14,7 @@ from ..core.db import utcnow
 from ..extensions import db
 from ..organisations.models import OrgKind
 from .models import Call, SelectionMode
+from .services import local_moment
 
 ROLLING_TITLE_EN = "Digital transformation vouchers: continuous call"
 ROLLING_TITLE_RO = "Vouchere de transformare digitală: apel continuu"
@@ -30,13 +31,12 @@ def ensure_rolling_call(admin) -> Call:
     call = default_call()
     if call is not None:
         return call
-    now = utcnow().replace(microsecond=0)
     call = Call(title_en=ROLLING_TITLE_EN, title_ro=ROLLING_TITLE_RO,
                 description_en="Apply at any time while the call is open; applications are screened, "
                                "reviewed and decided as they come, while the budget lasts.",
                 description_ro="Aplicați oricând cât timp apelul este deschis; cererile sunt verificate, "
                                "evaluate și decise pe măsură ce sosesc, în limita bugetului.",
-                opens_at=now - timedelta(days=90), closes_at=now + timedelta(days=400),
+                opens_at=local_moment(-90, 9), closes_at=local_moment(400, 17),
                 eligible_kinds=",".join(sorted(k.value for k in OrgKind)), eligible_counties="",
                 cap_cents=None, committed_cents=0, spent_cents=0, max_per_group=50,
                 selection_mode=SelectionMode.ROLLING, min_score=0, created_by_id=admin.id)
@@ -79,7 +79,7 @@ def seed_competitive_call(password: str) -> list[str]:
     admin = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN).order_by(User.id))
     reviewer = db.session.scalar(sa.select(User).where(User.email == "partner.clujit@dih4society.example"))
     now = utcnow().replace(microsecond=0)
-    opens = now - timedelta(days=45)
+    opens = local_moment(-45, 9)
     codes = {c[3] for c in CONTESTANTS}
     call = Call(title_en=COMPETITIVE_TITLE_EN, title_ro=COMPETITIVE_TITLE_RO,
                 description_en="Trials, proofs of concept and training in robotics and AI for manufacturing "
@@ -111,7 +111,7 @@ def seed_competitive_call(password: str) -> list[str]:
         # History: submitted while the call was open (it closed three days ago).
         application.submitted_at = opens + timedelta(minutes=minutes)
         db.session.flush()
-    call.closes_at = now - timedelta(days=3)
+    call.closes_at = local_moment(-3, 17)
     db.session.flush()
     assert db.session.scalar(sa.select(sa.func.count(Application.id)).where(Application.call_id == call.id)) == 6
     return [f"calls: an open rolling call and a closed competitive call (id {call.id}) with a ranking to decide"]

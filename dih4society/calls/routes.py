@@ -38,7 +38,7 @@ def index():
     groups[CallPhase.OPEN].sort(key=lambda c: c.closes_at)
     groups[CallPhase.UPCOMING].sort(key=lambda c: c.opens_at)
     return render_template("calls/index.html", groups=groups, CallPhase=CallPhase, now=now,
-                           moment=services.moment,
+                           moment=services.moment, short=services.short_moment,
                            can_manage=current_user.is_authenticated and current_user.role in MANAGERS)
 
 

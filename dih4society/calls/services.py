@@ -49,6 +49,19 @@ def moment(value: datetime) -> str:
     return to_local(value).strftime("%d.%m.%Y %H:%M:%S") + f" ({TZ_NAME})"
 
 
+def short_moment(value: datetime) -> str:
+    """A moment in lists: local time to the minute (the page says which zone)."""
+    return to_local(value).strftime("%d.%m.%Y %H:%M")
+
+
+def local_moment(days: int, hour: int, minute: int = 0) -> datetime:
+    """`hour:minute` Bucharest time, `days` from today (demo data and defaults), in UTC."""
+    from datetime import timedelta
+
+    day = to_local(utcnow()).date() + timedelta(days=days)
+    return from_local(datetime(day.year, day.month, day.day, hour, minute))
+
+
 # --- creating and editing -----------------------------------------------------------------------
 
 @dataclass

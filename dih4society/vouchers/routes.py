@@ -17,6 +17,7 @@ from ..applications import workflow
 from ..applications.models import Application
 from ..auth.models import Role
 from ..core.audit import record_denied
+from ..core.db import WRITE_ON_GET
 from ..core.errors import DomainError, PermissionDenied
 from ..core.forms import show_error
 from ..extensions import db
@@ -24,6 +25,10 @@ from . import services
 from .forms import AcceptForm, ActionForm, ExtendForm, SignedUploadForm
 
 bp = Blueprint("vouchers", __name__, url_prefix="/vouchers")
+
+# Viewing the agreement of a voucher approved before agreements existed generates it: these GETs
+# may write, so on SQLite they begin IMMEDIATE (core/db.py).
+WRITE_ON_GET.update({"vouchers.agreement", "vouchers.agreement_pdf"})
 
 
 def can_see(user, application: Application) -> bool:
