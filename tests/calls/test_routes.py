@@ -112,3 +112,23 @@ def test_results_are_public_only_once_published(app, seeded):
     assert csv.status_code == 200 and "fiscal_code" in csv.get_data(as_text=True)
     assert "applicant" not in csv.get_data(as_text=True).splitlines()[0]
     assert visitor.get("/calls/1/results.pdf").status_code == 404  # a rolling call has no results list
+
+
+def test_decide_by_ranking_waits_for_the_closing_and_admins_cannot_decide(app, seeded):
+    from applications.builders import service
+    from calls.helpers import make_call
+
+    from dih4society.auth.models import User
+
+    with app.app_context():
+        manager = db.session.scalar(sa.select(User).where(User.email == "manager@dih4society.example"))
+        call = make_call(manager, [service()], selection_mode=SelectionMode.COMPETITIVE)
+        call_id = call.id
+        db.session.commit()
+    client = as_user(app, "manager")
+    page = client.get(f"/calls/{call_id}/ranking").get_data(as_text=True)
+    assert "still open: the ranking is provisional" in page and "decide-by-ranking" not in page
+    response = client.post(f"/calls/{call_id}/decide", follow_redirects=True)
+    assert "decided after it closes" in response.get_data(as_text=True)
+    assert as_user(app, "admin").post(f"/calls/{call_id}/decide").status_code == 403
+    assert client.get("/calls/1/ranking").status_code == 404  # a rolling call has no ranking
