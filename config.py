@@ -158,6 +158,9 @@ class Config:
 
     # Digital Maturity Assessment: months after the first closed application until T1 is asked.
     DMA_T1_AFTER_MONTHS = int(os.environ.get("DMA_T1_AFTER_MONTHS", "12"))
+    # Vouchers (issue 12): delivered within this many months of approval; one extension.
+    VOUCHER_VALID_MONTHS = int(os.environ.get("VOUCHER_VALID_MONTHS", "12"))
+    VOUCHER_EXTENSION_MONTHS = int(os.environ.get("VOUCHER_EXTENSION_MONTHS", "3"))
 
 
 class DevelopmentConfig(Config):

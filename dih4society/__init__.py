@@ -117,7 +117,7 @@ def register_blueprints(app: Flask) -> None:
     init_errors(app)
     for bp in (main_bp, auth_bp, org_bp, catalogue_bp, admin_bp):
         app.register_blueprint(bp)
-    for optional in ("applications", "reviews", "budget", "reports", "assessments"):
+    for optional in ("applications", "reviews", "budget", "reports", "assessments", "calls", "vouchers"):
         try:
             module = __import__(f"dih4society.{optional}.routes", fromlist=["bp"])
         except ModuleNotFoundError as exc:

@@ -78,3 +78,4 @@ def register(app: Flask) -> None:
     from .reports.cli import report; app.cli.add_command(report)  # noqa: E702, I001
     from .auth.cli import users; app.cli.add_command(users)  # noqa: E702, I001
     from .assessments.cli import register as register_dma; register_dma(app)  # noqa: E702, I001
+    from .vouchers.cli import vouchers; app.cli.add_command(vouchers)  # noqa: E702, I001

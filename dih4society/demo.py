@@ -166,6 +166,8 @@ def seed_base(password: str) -> list[str]:
                 "SJ", "8411", 310, 0, 0)
     _ensure_user("applicant@dih4society.example", "Andrei Bălan", Role.APPLICANT, password, org=sme)
     _ensure_user("applicant2@dih4society.example", "Maria Oltean", Role.APPLICANT, password, org=health)
+    from .calls.demo import ensure_rolling_call  # applying happens within a call (issue 12)
+    ensure_rolling_call(admin)
     db.session.flush()
     from .assessments.demo import seed_base_assessments
     lines += seed_base_assessments()
@@ -203,6 +205,8 @@ def seed(password: str, scale: int = 0) -> str:
         lines += seed_applications()
         from .assessments.demo import seed_follow_ups
         lines += seed_follow_ups()
+    from .calls.demo import seed_competitive_call  # issue 12
+    lines += seed_competitive_call(password)
     db.session.commit()
     from .core.mail import deliver_pending
 
@@ -213,6 +217,8 @@ def seed(password: str, scale: int = 0) -> str:
         lines.append(seed_scale(scale))
         from .assessments.demo import seed_scale_assessments
         lines.append(seed_scale_assessments())
+        from .calls.demo import seed_scale_calls
+        lines.append(seed_scale_calls(scale))
     lines.append(f"demo accounts (password: {password}):")
     for email in ("admin", "manager", "partner", "applicant", "applicant2"):
         lines.append(f"  {email}@dih4society.example")

@@ -174,6 +174,10 @@ PUBLIC = {
     "auth.passkey_login_options": None,  # POST (JSON); tests/auth/test_mfa.py, test_passkey_browser.py
     "auth.passkey_login": None,
     "organisations.register": "/organisations/register",
+    # calls (issue 12): the list, a call's page and its published results are public
+    "calls.index": "/calls/",
+    "calls.detail": "/calls/1",  # the base data's open rolling call
+    "calls.results": None,  # 404 until published (managers: always); tested in tests/calls
 }
 
 CASES: dict[str, Case] = {
@@ -308,6 +312,30 @@ CASES: dict[str, Case] = {
                                allowed=frozenset({APPLICANT, MANAGER, ADMIN}), hidden=True),
     "reports.export_applications": Case("/reports/export/applications.csv", allowed=MANAGERS),
     "reports.export_ledger": Case("/reports/export/ledger.xlsx", allowed=MANAGERS),
+    # calls (issue 12): admins and managers create and edit calls and see the ranking; deciding
+    # by ranking takes decisions, so managers only (as the approve step).
+    "calls.create": Case("/calls/new", allowed=MANAGERS),
+    "calls.edit": Case("/calls/{call_id}/edit", allowed=MANAGERS),
+    "calls.ranking_page": Case("/calls/{competitive_call_id}/ranking", allowed=MANAGERS),
+    "calls.decide": Case("/calls/{competitive_call_id}/decide", "POST", allowed=frozenset({MANAGER}),
+                         ok_status=(302,)),
+    "calls.publish": Case("/calls/{competitive_call_id}/publish", "POST", allowed=MANAGERS, ok_status=(302,)),
+    # voucher agreements (issue 12): the beneficiary, the delivering partner's staff (partner@),
+    # managers and admins see it, anyone else 404; only the beneficiary accepts or uploads, only the
+    # delivering partner's staff check an upload, only managers extend.
+    "vouchers.agreement": Case("/vouchers/{approved_app_id}/agreement", hidden=True),
+    "vouchers.agreement_pdf": Case("/vouchers/{approved_app_id}/agreement.pdf", hidden=True),
+    # (already accepted: a second acceptance books nothing and redirects)
+    "vouchers.accept": Case("/vouchers/{approved_app_id}/accept", "POST", allowed=frozenset({APPLICANT}),
+                            ok_status=(302,), data={"accept-full_name": "Andrei Bălan", "accept-confirm": "y",
+                                                    "accept-content_hash": "x"}),
+    "vouchers.upload": Case("/vouchers/{unaccepted_app_id}/upload", "POST", allowed=frozenset({APPLICANT}),
+                            ok_status=(302,), data={"upload-file": (SAMPLE_PDF, "signed.pdf")}),
+    "vouchers.signed": Case("/vouchers/{uploaded_app_id}/signed.pdf", hidden=True),
+    "vouchers.check": Case("/vouchers/{uploaded_app_id}/check", "POST", allowed=frozenset({STAFF}),
+                           ok_status=(302,)),
+    "vouchers.extend": Case("/vouchers/{approved_app_id}/extend", "POST", allowed=frozenset({MANAGER}),
+                            ok_status=(302,), data={"extend-reason": "The partner's lab was closed for a month."}),
     "reports.export_aid_register": Case("/reports/export/aid-register.csv", allowed=MANAGERS),
     # digital maturity (issue #11): an organisation's assessments are its own (others: 404) and
     # hub staff's; answering is the organisation's (or the assisting staff member's). Staff start

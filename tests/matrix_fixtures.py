@@ -65,5 +65,35 @@ def extra_ids(seeded: dict) -> dict:
     db.session.add(passkey)
     db.session.flush()
     ids["applicant2_passkey_id"] = passkey.id
+    ids.update(_call_ids(cast))
+    ids.update(_agreement_ids(cast))
     db.session.commit()
     return ids
+
+
+def _call_ids(cast) -> dict:
+    """Issue 12: the base data's rolling call and a closed competitive call (nothing to decide)."""
+    from datetime import timedelta
+
+    from calls.helpers import make_call
+
+    from dih4society.calls.demo import default_call
+    from dih4society.calls.models import SelectionMode
+    from dih4society.core.db import utcnow
+
+    now = utcnow().replace(microsecond=0)
+    competitive = make_call(cast.manager, [cast.service], selection_mode=SelectionMode.COMPETITIVE,
+                            opens_at=now - timedelta(days=20), closes_at=now - timedelta(days=1))
+    return {"call_id": default_call().id, "competitive_call_id": competitive.id}
+
+
+def _agreement_ids(cast) -> dict:
+    """Issue 12: an approved voucher whose agreement waits, and one with a signed copy uploaded."""
+    from applications.builders import build
+
+    from dih4society.vouchers import services as vouchers
+
+    waiting = build(cast, AppState.APPROVED, accepted=False)
+    uploaded = build(cast, AppState.APPROVED, accepted=False)
+    vouchers.upload_signed(cast.applicant, vouchers.agreement_of(uploaded), io.BytesIO(PDF))
+    return {"unaccepted_app_id": waiting.id, "uploaded_app_id": uploaded.id}

@@ -16,6 +16,7 @@ from ..extensions import db
 
 if TYPE_CHECKING:
     from ..auth.models import User
+    from ..calls.models import Call
     from ..catalogue.models import Service
     from ..organisations.models import Organisation
     from ..reviews.models import Review
@@ -136,6 +137,8 @@ class Application(db.Model):
     #: The aid (gross grant equivalent): value received without paying; restated at closing.
     aid_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     budget_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("budget_accounts.id"))
+    #: The call applied to (issue 12). Nullable only for rows older than calls.
+    call_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"), index=True)
 
     decl_sme: Mapped[bool] = mapped_column(default=False)
     decl_not_in_difficulty: Mapped[bool] = mapped_column(default=False)
@@ -164,6 +167,7 @@ class Application(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     service: Mapped[Service] = relationship()
+    call: Mapped[Call | None] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     outside_aid: Mapped[list[OutsideAid]] = relationship(

@@ -110,13 +110,20 @@ def new():
         flash(_("%(kind)s organisations cannot apply for %(service)s.",
                 kind=current_user.organisation.kind.label, service=service.name), "warning")
         return redirect(url_for("catalogue.detail", service_id=service.id))
+    call = None
+    if request.args.get("call_id"):  # the call applied to (issue 12); else the open one offering it
+        from ..calls.models import Call
+
+        call = db.session.get(Call, request.args.get("call_id", type=int) or 0)
+        if call is None:
+            abort(404)
     form = ApplicationForm()
     if request.method == "GET":
         form.requested.data = from_cents(service.market_value_cents)
     if form.validate_on_submit():
         try:
             application = services.create_draft(current_user, service, _data(form),
-                                                submit_now=form.submit.data)
+                                                submit_now=form.submit.data, call=call)
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)

@@ -19,12 +19,14 @@ from flask_babel import gettext as _
 from ..assessments import satisfaction as dma_satisfaction
 from ..assessments import services as dma
 from ..budget import services as budget
+from ..calls import services as calls
 from ..catalogue.models import Service
 from ..core import audit
 from ..core.db import utcnow
 from ..core.errors import DomainError
 from ..core.money import eur
 from ..extensions import db
+from ..vouchers import services as vouchers
 from . import workflow
 from .models import Application, Approval, AppState, OutsideAid, ReferenceCounter
 from .notifications import announce
@@ -146,15 +148,20 @@ def _snapshot(application: Application) -> dict:
     }
 
 
-def create_draft(actor, service: Service, data: ApplicationData, *, submit_now: bool = False) -> Application:
-    """A new draft of the actor's organisation for `service` (submitted at once if asked)."""
+def create_draft(actor, service: Service, data: ApplicationData, *, submit_now: bool = False,
+                 call=None) -> Application:
+    """A new draft of the actor's organisation for `service` within `call` (submitted at once if asked).
+
+    Without a call, the open call that offers the service to the organisation is used
+    (the one closing first); with none, the draft is refused."""
     organisation = actor.organisation
     if organisation is None:
         raise DomainError(_("Only users of a registered organisation can apply."))
     _check_service(service, organisation)
+    call = calls.check_draft(call, service, organisation)
     _validate(service, data)
     application = Application(organisation=organisation, service=service, created_by_id=actor.id,
-                              state=AppState.DRAFT, requested_cents=data.requested_cents)
+                              state=AppState.DRAFT, requested_cents=data.requested_cents, call=call)
     db.session.add(application)
     _apply_data(application, data)
     db.session.flush()
@@ -204,6 +211,7 @@ def submit(actor, application: Application) -> None:
     workflow.check(actor, application, "submit")
     _check_complete(application)
     dma.require_t0(application)  # a first application needs a T0 assessment (or a waiver)
+    calls.check_submission(application)  # the call's window, services, eligibility, quota
     now = utcnow()
     if application.reference is None:
         application.reference = next_reference(now.year)
@@ -318,6 +326,7 @@ def approve(actor, application: Application, amount_cents: int, on: date | None 
     application.decided_by_id = actor.id
     application.decision_reason = None
     budget.on_approve(actor, application, amount_cents, on)
+    vouchers.on_final_approval(actor, application, on)  # the voucher agreement (issue 12)
     workflow.fire(actor, application, "approve", {
         "approved_cents": amount_cents, "stage": stage, "decision_body": actor.decision_body,
         "legal_basis": application.legal_basis.value, "co_payment_cents": application.co_payment_cents,

@@ -182,6 +182,23 @@ def _delivery_rule(user, application: Application) -> str | None:
     return None
 
 
+def _start_delivery_rule(user, application: Application) -> str | None:
+    """The delivering partner's staff, once the beneficiary accepted the voucher agreement (issue 12)."""
+    reason = _delivery_rule(user, application)
+    if reason:
+        return reason
+    import sqlalchemy as sa
+
+    from ..extensions import db
+    from ..vouchers.models import VoucherAgreement
+
+    accepted = db.session.scalar(sa.select(VoucherAgreement.accepted_at).where(
+        VoucherAgreement.application_id == application.id))
+    if accepted is None:
+        return _("The beneficiary has not accepted the voucher agreement yet; delivery starts after acceptance.")
+    return None
+
+
 def _confirm_rule(user, application: Application) -> str | None:
     if user.role is Role.APPLICANT:
         return _applicant_rule(user, application)
@@ -237,7 +254,8 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     Transition("reject", _l("Reject"), frozenset({S.IN_REVIEW, S.AWAITING_SECOND}), S.REJECTED, DECIDERS,
                _reject_rule, "a reason", "decided_at"),
     Transition("start_delivery", _l("Start delivery"), frozenset({S.APPROVED}), S.IN_DELIVERY, STAFF,
-               _delivery_rule, stamp="delivery_started_at"),
+               _start_delivery_rule, "the beneficiary's acceptance of the voucher agreement",
+               "delivery_started_at"),
     Transition("record_delivery", _l("Record delivery"), frozenset({S.IN_DELIVERY}), S.DELIVERED, STAFF,
                _delivery_rule, "what was delivered, when, and the actual cost (up to the approved amount)",
                "delivered_at"),
@@ -352,3 +370,16 @@ def fire(actor, application: Application, name: str, data: dict[str, Any] | None
     audit.record(actor, f"application.{name}", "application", application.id,
                  {"from": before.value, "to": transition.target.value, **(data or {})})
     return transition
+
+
+def expire(application: Application, data: dict[str, Any] | None = None) -> None:
+    """approved | in_delivery → cancelled by the system when the voucher's validity ran out
+    (issue 12, `flask vouchers expire`): no person takes this step, so it is outside the table."""
+    if application.state not in (S.APPROVED, S.IN_DELIVERY):
+        raise WrongState(_("This application is %(state)s: it cannot expire.",
+                           state=application.state.label.lower()))
+    before = application.state
+    application.state = S.CANCELLED
+    application.cancelled_at = utcnow()
+    audit.record(None, "application.expire", "application", application.id,
+                 {"from": before.value, "to": S.CANCELLED.value, **(data or {})})

@@ -165,4 +165,32 @@ def verify() -> VerifyResult:
         if ceiling is not None and int(total) > ceiling:
             problems.append(f"undertaking group {group}: {total} aid under {basis.value} in the "
                             f"window, over the ceiling of {ceiling}")
+    problems += _verify_calls(committed_expr, spent_expr)
     return VerifyResult(problems, totals, len(accounts), entries)
+
+
+def _verify_calls(committed_expr, spent_expr) -> list[str]:
+    """Per call (issue 12): cached committed and spent = the ledger of its applications,
+    nothing below zero, and within the cap."""
+    from ..applications.models import Application
+    from ..calls.models import Call
+
+    le = LedgerEntry
+    sums = {row.call_id: (int(row.committed), int(row.spent)) for row in db.session.execute(
+        sa.select(Application.call_id, sa.func.coalesce(sa.func.sum(committed_expr), 0).label("committed"),
+                  sa.func.coalesce(sa.func.sum(spent_expr), 0).label("spent"))
+        .join(Application, Application.id == le.application_id)
+        .where(Application.call_id.is_not(None)).group_by(Application.call_id))}
+    problems = []
+    for call in db.session.scalars(sa.select(Call).order_by(Call.id)):
+        ledger = sums.get(call.id, (0, 0))
+        cached = (call.committed_cents, call.spent_cents)
+        if ledger != cached:
+            problems.append(f"call {call.id} ({call.title_en}): cached (committed, spent) {cached} "
+                            f"!= ledger {ledger}")
+        if min(ledger) < 0:
+            problems.append(f"call {call.id} ({call.title_en}): below zero on the ledger {ledger}")
+        if call.cap_cents is not None and sum(ledger) > call.cap_cents:
+            problems.append(f"call {call.id} ({call.title_en}): {sum(ledger)} committed or spent, "
+                            f"over its cap of {call.cap_cents}")
+    return problems

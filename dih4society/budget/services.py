@@ -143,6 +143,9 @@ def _post(account: BudgetAccount, kind: LedgerKind, amount: int, key: str, *, ac
             db.session.flush()
             if db.session.execute(stmt).rowcount != 1:
                 raise _Refused
+            if application_id is not None:  # the application's call: its cap, same guard (issue 12)
+                from ..calls.money import mirror
+                mirror(application_id, kind.value, amount)
     except IntegrityError:
         if _ledger_key_taken(key):  # a concurrent identical request booked it first
             return None

@@ -29,6 +29,9 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
         "auth.passkey_login",
         "organisations.register",
         "main.set_language",
+        "calls.index",  # issue 12: calls and their published results are public
+        "calls.detail",
+        "calls.results",
     }
 )
 

@@ -171,3 +171,38 @@ def export(what: str, output: str, fmt: str | None) -> None:
 
     _run(output, produce)
 
+
+
+@report.command("agreement")
+@click.option("--application", "reference", required=True, help="Application reference, e.g. DIH-2026-000123.")
+@_output
+def agreement(reference: str, output: str) -> None:
+    """The voucher agreement of one approved application (PDF, issue 12)."""
+    from ..vouchers.documents import agreement_pdf
+    from ..vouchers.services import agreement_of
+    from .queries import application_by_reference
+
+    with read_only():
+        application = application_by_reference(reference)
+        if application is None:
+            _fail(f"no application has the reference {reference!r}")
+        found = agreement_of(application)
+        if found is None:
+            _fail(f"{reference} has no voucher agreement (only approved vouchers have one)")
+        _run(output, lambda: agreement_pdf(found))
+
+
+@report.command("ranking")
+@click.option("--call", "call_id", required=True, type=int, help="The call's id (in its page's address).")
+@click.option("--names/--no-names", default=None, help="Show applicants' names (default: the call's choice).")
+@_output
+def ranking(call_id: int, names: bool | None, output: str) -> None:
+    """A competitive call's results list (PDF, issue 12)."""
+    from ..calls.documents import results_pdf
+    from ..calls.models import Call
+
+    with read_only():
+        call = db.session.get(Call, call_id)
+        if call is None or not call.is_competitive:
+            _fail(f"no competitive call has the id {call_id}")
+        _run(output, lambda: results_pdf(call, show_names=call.results_show_names if names is None else names))

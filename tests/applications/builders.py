@@ -84,8 +84,8 @@ def other_org_applicant() -> User:
 
 
 def review(reviewer: User, application: Application,
-           recommendation: Recommendation = Recommendation.APPROVE) -> None:
-    scores = {c.code: 4 for c in reviews.rubric()}
+           recommendation: Recommendation = Recommendation.APPROVE, scores: int = 4) -> None:
+    scores = {c.code: scores for c in reviews.rubric()}
     reviews.save_review(reviewer, application, scores, recommendation, "Solid request.", complete=True)
 
 
@@ -115,13 +115,15 @@ def second_approver() -> User:
 
 def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: Service | None = None,
           requested_cents: int = 1_500_000, approved_cents: int | None = None,
-          actual_cents: int | None = None, reviewed: bool = True) -> Application:
+          actual_cents: int | None = None, reviewed: bool = True, accepted: bool = True) -> Application:
     """An application of `applicant`'s organisation taken to `target` by the real services.
 
-    In review, it has one completed review by `cast.reviewer` unless `reviewed=False`."""
+    In review, it has one completed review by `cast.reviewer` unless `reviewed=False`.
+    Approved, its voucher agreement is accepted online by the applicant unless `accepted=False`
+    (delivery cannot start before that)."""
     applicant = applicant or cast.applicant
     svc = svc or cast.service
-    application = services.create_draft(applicant, svc, data(requested_cents))
+    application = services.create_draft(applicant, svc, data(requested_cents), call=call_for(svc))
     if target is S.DRAFT:
         return _done(application)
     services.submit(applicant, application)
@@ -147,6 +149,8 @@ def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: S
             services.approve(cast.manager, application, approved_cents or application.requested_cents)
         return _done(application)
     services.approve(cast.manager, application, approved_cents or application.requested_cents)
+    if accepted or target not in (S.APPROVED, S.CANCELLED):
+        accept_agreement(applicant, application)
     if target is S.APPROVED:
         return _done(application)
     if target is S.CANCELLED:
@@ -162,6 +166,26 @@ def build(cast: Cast, target: AppState, *, applicant: User | None = None, svc: S
         return _done(application)
     services.confirm(applicant, application, "")
     return _done(application)
+
+
+def accept_agreement(applicant: User, application: Application) -> None:
+    """The beneficiary accepts the voucher agreement online (issue 12)."""
+    from dih4society.vouchers import services as vouchers
+
+    agreement = vouchers.agreement_of(application)
+    vouchers.accept_online(applicant, agreement, applicant.full_name, True, agreement.content_hash,
+                           "127.0.0.1", "pytest")
+
+
+def call_for(svc: Service):
+    """The base data's open rolling call, offering `svc` (added to it when a test made it)."""
+    from dih4society.calls.demo import default_call
+
+    call = default_call()
+    if not call.offers(svc):
+        call.services.append(svc)
+        db.session.flush()
+    return call
 
 
 def _deliverer(cast: Cast, svc: Service) -> User:

@@ -90,6 +90,19 @@ def test_each_step_tells_the_people_concerned(app, world, smtp):
     assert _recipients(smtp, start) == org | (utcn - {"manager" + D})
     assert any("approved" in m["subject"] for m in smtp.messages[start:])
 
+    # The beneficiary accepts the voucher agreement (issue 12): its colleagues and the partner hear of it.
+    with app.app_context():
+        from dih4society.vouchers.models import VoucherAgreement
+
+        digest = db.session.scalar(sa.select(VoucherAgreement.content_hash).where(
+            VoucherAgreement.application_id == target))
+    start = len(smtp.messages)
+    assert applicant.post(f"/vouchers/{target}/accept", data={
+        "accept-full_name": "Andrei Bălan", "accept-confirm": "y", "accept-content_hash": digest}).status_code == 302
+    expected = (org - {"applicant" + D}) | utcn
+    smtp.wait(start + len(expected))
+    assert _recipients(smtp, start) == expected
+
     start = len(smtp.messages)
     assert partner.post(f"/applications/{target}/start-delivery").status_code == 302
     smtp.wait(start + len(org | managers))

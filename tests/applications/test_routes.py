@@ -262,6 +262,14 @@ def test_every_step_through_the_pages(app, world):
     assert applicant.post(f"/applications/{target}/resubmit", data={"resubmit-answer": "Two engineers."}).status_code == 302
     assert manager.post(f"/applications/{target}/start-review").status_code == 302
     assert manager.post(f"/applications/{target}/approve", data={"approve-amount": "14000"}).status_code == 302
+    assert partner.post(f"/applications/{target}/start-delivery").status_code == 403  # no agreement yet
+    with app.app_context():  # the beneficiary accepts the voucher agreement (issue 12)
+        from dih4society.vouchers.models import VoucherAgreement
+
+        digest = db.session.scalar(sa.select(VoucherAgreement.content_hash).where(
+            VoucherAgreement.application_id == target))
+    assert applicant.post(f"/vouchers/{target}/accept", data={
+        "accept-full_name": "Andrei Bălan", "accept-confirm": "y", "accept-content_hash": digest}).status_code == 302
     assert partner.post(f"/applications/{target}/start-delivery").status_code == 302
     from dih4society.core.db import utcnow
 
@@ -277,7 +285,8 @@ def test_every_step_through_the_pages(app, world):
             AuditEvent.object_type == "application", AuditEvent.object_id == target).order_by(AuditEvent.id)))
     assert verbs[verbs.index("application.submit"):] == [
         "application.submit", "application.start_review", "review.complete", "application.return_for_info",
-        "application.resubmit", "application.start_review", "application.approve", "application.start_delivery",
+        "application.resubmit", "application.start_review", "agreement.generate", "application.approve",
+        "denied", "agreement.accept", "application.start_delivery",
         "application.record_delivery", "application.confirm"]
 
 

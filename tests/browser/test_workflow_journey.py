@@ -133,6 +133,19 @@ def test_apply_review_approve_deliver_confirm(browser, live_server, app, seeded,
         assert _state(page) == "approved"
         assert page.locator('[data-amount="approved"]').inner_text().startswith("€16,000.00")
 
+        # --- delivery waits for the voucher agreement; the applicant accepts it online (issue 12) ----------
+        page = partner.page
+        page.goto(f"/applications/{application_id}")
+        assert page.get_by_role("button", name="Start delivery").count() == 0
+        page = applicant.page
+        page.goto(f"/applications/{application_id}")
+        page.locator("#agreement-link").click()
+        page.fill("#accept-full_name", "Andrei Bălan")
+        page.check("#accept-confirm")
+        page.locator("#accept-agreement").click()
+        page.wait_for_load_state()
+        assert "Accepted on" in page.locator("#agreement-status").inner_text()
+
         # --- the partner delivers -----------------------------------------------------------------------
         page = partner.page
         page.goto(f"/applications/{application_id}")
@@ -175,6 +188,7 @@ def test_apply_review_approve_deliver_confirm(browser, live_server, app, seeded,
             AuditEvent.object_type == "application", AuditEvent.object_id == application_id)
             .order_by(AuditEvent.id)).all()
         assert verbs == ["application.create", "attachment.upload", "application.submit", "application.start_review",
-                         "review.complete", "application.approve", "application.start_delivery",
+                         "review.complete", "agreement.generate", "application.approve", "agreement.accept",
+                         "application.start_delivery",
                          "application.record_delivery", "application.confirm"]
         assert verify().ok

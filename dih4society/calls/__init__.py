@@ -1,0 +1,1 @@
+"""Calls for applications: windows, eligibility, a money cap, and competitive ranking."""

@@ -1,0 +1,1 @@
+"""The voucher agreement the beneficiary accepts before delivery, and the voucher's validity."""
