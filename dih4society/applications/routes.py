@@ -27,6 +27,7 @@ from flask_login import current_user
 
 from ..auth.models import Role
 from ..catalogue.models import Category, Partner, Service
+from ..core import once
 from ..core.args import date_arg, enum_arg
 from ..core.audit import record_denied
 from ..core.errors import DomainError
@@ -112,8 +113,15 @@ def new():
         form.requested.data = from_cents(service.market_value_cents)
     if form.validate_on_submit():
         try:
+            once.claim(form.token.data, "application.create", current_user.id)
             application = services.create_draft(current_user, service, _data(form),
                                                 submit_now=form.submit.data)
+            once.bind(form.token.data, application.id)
+        except once.AlreadySubmitted as done:
+            db.session.rollback()
+            flash(_("This form had already been sent: here is the application it saved."), "info")
+            return redirect(url_for("applications.detail", application_id=done.object_id)
+                            if done.object_id else url_for("applications.mine"))
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -310,8 +318,14 @@ def upload(application_id: int):
     if not form.validate_on_submit():
         return _page(application, upload=form, status=400)
     try:
-        attachments.store(current_user, application, form.kind.data, form.file.data.stream,
-                          form.file.data.filename)
+        once.claim(form.token.data, "attachment.upload", current_user.id)
+        stored = attachments.store(current_user, application, form.kind.data, form.file.data.stream,
+                                   form.file.data.filename)
+        once.bind(form.token.data, stored.id)
+    except once.AlreadySubmitted:
+        db.session.rollback()
+        flash(_("This document had already been added."), "info")
+        return redirect(url_for("applications.detail", application_id=application_id) + "#documents")
     except DomainError as exc:
         db.session.rollback()
         show_error(form, exc)

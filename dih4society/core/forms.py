@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField
+from wtforms import DecimalField, HiddenField
 
 from .money import to_cents
 
@@ -49,3 +51,27 @@ def show_error(form, exc, default: str | None = None) -> None:
         form.form_errors.append(exc.message)
     else:
         target.errors = list(target.errors) + [exc.message]
+
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_token() -> str:
+    """A fresh one-time form token (see `core/once.py`)."""
+    return uuid.uuid4().hex
+
+
+def _token_or_new(value: str | None) -> str:
+    # A missing or malformed token (a form from an old page) gets a fresh one: the
+    # request is not protected against doubling, but it is never refused for it.
+    return value if value and _TOKEN.match(value) else new_token()
+
+
+class OnceTokenField(HiddenField):
+    """The hidden one-time token of a create form: a new one per rendered form,
+    the posted one kept when the form is shown again with errors."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("default", new_token)
+        kwargs.setdefault("filters", [_token_or_new])
+        super().__init__(label, validators, **kwargs)

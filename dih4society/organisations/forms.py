@@ -7,7 +7,7 @@ from wtforms import EmailField, IntegerField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
-from ..core.forms import MoneyField
+from ..core.forms import MoneyField, OnceTokenField
 from .models import OrgKind
 
 
@@ -44,6 +44,8 @@ class RegistrationForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
     submit = SubmitField(_l("Register"))
+    #: One organisation per rendered form, however often it is sent.
+    token = OnceTokenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

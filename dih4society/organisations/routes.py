@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.routes import start_session
+from ..core import once
 from ..core.errors import DomainError
 from ..core.forms import show_error
 from ..extensions import db
@@ -30,9 +31,17 @@ def register():
             balance_sheet=form.balance_sheet.data,
         )
         try:
+            once.claim(form.token.data, "organisation.register", None)
             user = services.register_organisation(
                 data, email=form.email.data, full_name=form.full_name.data,
                 password=form.password.data, valid_counties=current_app.config["COUNTIES"])
+            once.bind(form.token.data, user.organisation_id)
+        except once.AlreadySubmitted:
+            # The first send registered it (and logged that browser in); never log in
+            # on a replayed token, ask for the password instead.
+            db.session.rollback()
+            flash(_("Your organisation is registered. Log in with your e-mail and password."), "info")
+            return redirect(url_for("auth.login"))
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc, "legal_name")

@@ -104,3 +104,17 @@ def test_county_list_puts_the_region_first(client):
     text = client.get("/organisations/register").get_data(as_text=True)
     positions = [text.index(f'value="{c}"') for c in ("BH", "BN", "CJ", "MM", "SM", "SJ", "AB")]
     assert positions == sorted(positions)
+
+
+def test_registration_sent_twice_registers_once_and_never_logs_in_the_replay(app, client):
+    import re
+
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"',
+                      client.get("/organisations/register").get_data(as_text=True)).group(1)
+    first = client.post("/organisations/register", data={**GOOD, "token": token})
+    assert first.status_code == 302 and first.headers["Location"].endswith("/organisations/mine")
+    replay = app.test_client().post("/organisations/register", data={**GOOD, "token": token},
+                                    follow_redirects=True)
+    text = replay.get_data(as_text=True)
+    assert "Your organisation is registered. Log in" in text and "Log out" not in text
+    assert _count(app, Organisation) == 1 and _count(app, User) == 1
