@@ -20,10 +20,10 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 def start_session(user: User) -> None:
     """Clear whatever the visitor had (session fixation) and log the user in."""
-    lang = session.get("lang")
+    # The language, and the keys of forms kept when the old session ended (core/stash.py).
+    kept = {key: session[key] for key in ("lang", "form_stashes") if key in session}
     session.clear()
-    if lang:
-        session["lang"] = lang
+    session.update(kept)
     login_user(user)
     session.permanent = True
 

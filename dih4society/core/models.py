@@ -70,3 +70,20 @@ class FormSubmission(db.Model):
     actor_id: Mapped[int | None]
     object_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FormStash(db.Model):
+    """What a user typed into a form that could not be saved because their session had
+    ended (expired, logged out elsewhere, CSRF token gone), kept until they log in again.
+
+    The key is only in the browser's session (and stored here hashed), so only the
+    browser that typed the text can get it back; see `core/stash.py`."""
+
+    __tablename__ = "form_stashes"
+
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(sa.String(500))
+    fields: Mapped[list] = mapped_column(sa.JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

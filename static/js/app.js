@@ -12,6 +12,9 @@
  *                      does not send it again (the server's one-time form token,
  *                      core/once.py, is the real guarantee; this spares the round-trip).
  *                      Forms with `data-resubmit` are left alone.
+ *   #restored-form     a JSON data block (base.html, core/stash.py): what the user had
+ *                      typed when the session ended; it is put back into the fields
+ *                      of the same names (outside-aid rows are added as needed).
  */
 'use strict';
 
@@ -72,6 +75,52 @@
       event.stopImmediatePropagation();
     }
   }, true);
+
+  function restoreForm() {
+    var block = document.getElementById('restored-form');
+    if (!block) { return; }
+    var pairs;
+    try { pairs = JSON.parse(block.textContent); } catch (e) { return; }
+    var values = {};
+    pairs.forEach(function (pair) { (values[pair[0]] = values[pair[0]] || []).push(pair[1]); });
+    var addRow = document.querySelector('[data-add-aid-row]');
+    Object.keys(values).forEach(function (name) {
+      var guard = 0;
+      while (addRow && /^outside_aid-\d+-/.test(name) && !document.getElementsByName(name).length && guard < 50) {
+        addRow.click();
+        guard += 1;
+      }
+    });
+    var forms = [];
+    var first = null;
+    Object.keys(values).forEach(function (name) {
+      document.getElementsByName(name).forEach(function (el) {
+        if (!el.form || ['hidden', 'submit', 'button', 'file', 'password'].indexOf(el.type) !== -1) { return; }
+        if (forms.indexOf(el.form) === -1) { forms.push(el.form); }
+        if (el.type === 'checkbox' || el.type === 'radio') {
+          el.checked = values[name].indexOf(el.value) !== -1;
+        } else if (el.tagName === 'SELECT' && el.multiple) {
+          Array.prototype.forEach.call(el.options, function (option) {
+            option.selected = values[name].indexOf(option.value) !== -1;
+          });
+        } else {
+          el.value = values[name][0];
+        }
+        if (!first && el.tagName === 'TEXTAREA') { first = el; }
+      });
+    });
+    // A checkbox that was not posted had been unticked.
+    forms.forEach(function (form) {
+      form.querySelectorAll('input[type="checkbox"]').forEach(function (box) {
+        if (!Object.prototype.hasOwnProperty.call(values, box.name)) { box.checked = false; }
+      });
+      form.setAttribute('data-restored', '');
+    });
+    if (first) { first.focus(); }
+  }
+
+  // After every DOMContentLoaded handler (the outside-aid "Add a row" button's included).
+  window.addEventListener('load', restoreForm);
 
   // Back to a page kept in the browser's cache: its forms may be sent again.
   window.addEventListener('pageshow', function (event) {
