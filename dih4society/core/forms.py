@@ -8,15 +8,17 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, HiddenField
+from wtforms.validators import StopValidation
 
-from .money import to_cents
+from .money import MAX_AMOUNT, eur, to_cents
 
 
 class MoneyField(DecimalField):
     """A euro amount: finite, at most two decimals, within `money.MAX_AMOUNT`.
 
-    Anything else (``1e30``, ``NaN``, ``1.005``) is a form error next to the field,
-    never an exception further down."""
+    Each way of getting it wrong has its own message next to the field, and only that
+    one: not a number (``abc``, ``NaN``, ``1.500,50``), too large (``1e30``), fractions
+    of a cent (``100.555``). Never an exception further down."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("places", 2)
@@ -27,19 +29,26 @@ class MoneyField(DecimalField):
             self.data = None
             return
         raw = str(valuelist[0]).strip().replace(" ", "").replace("\u00a0", "")
+        self.data = None
         try:
             value = Decimal(raw)
         except InvalidOperation:
-            self.data = None
-            raise ValueError(self.gettext(_l("Enter an amount in euros, e.g. 1500.50."))) from None
-        try:
-            to_cents(value)
-        except ValueError:
-            self.data = None
-            if value.is_finite() and value.as_tuple().exponent < -2:
-                raise ValueError(self.gettext(_l("Use at most two decimals."))) from None
-            raise ValueError(self.gettext(_l("Enter an amount in euros, e.g. 1500.50."))) from None
+            value = None
+        if value is None or not value.is_finite():
+            raise ValueError(self.gettext(_l("Enter an amount in euros, e.g. 1500.50.")))
+        if abs(value) > MAX_AMOUNT:
+            raise ValueError(self.gettext(_l("This amount is too large: at most %(max)s.")) % {
+                "max": eur(int(MAX_AMOUNT * 100))})
+        if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+            raise ValueError(self.gettext(_l("Use at most two decimals (whole cents).")))
+        to_cents(value)  # cannot fail any more: finite, in range, whole cents
         self.data = value
+
+    def pre_validate(self, form):
+        # An amount that could not be read has said why; "must be at least 0.01" would
+        # only add a wrong second reason.
+        if self.process_errors:
+            raise StopValidation()
 
 
 def show_error(form, exc, default: str | None = None) -> None:

@@ -47,7 +47,7 @@ def test_register_creates_organisation_and_logged_in_applicant(app, client):
     ("caen_code", "25A1", "CAEN"),
     ("headcount", "-1", "Number must be"),
     ("turnover", "abc", "Enter an amount in euros"),
-    ("turnover", "1e30", "Enter an amount in euros"),
+    ("turnover", "1e30", "This amount is too large"),
     ("turnover", "sNaN", "Enter an amount in euros"),
     ("turnover", "1.005", "at most two decimals"),
     ("password", "short", "at least 12"),
