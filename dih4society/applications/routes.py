@@ -31,7 +31,7 @@ from ..core import once
 from ..core.args import date_arg, enum_arg
 from ..core.audit import record_denied
 from ..core.errors import DomainError
-from ..core.forms import show_error
+from ..core.forms import add_error, show_error
 from ..core.money import from_cents
 from ..core.security import STAFF, roles_required
 from ..extensions import db
@@ -87,14 +87,25 @@ def queue():
 
 # --- applying and editing -------------------------------------------------------------------
 
+def _cents_or_none(value) -> int | None:
+    return None if value is None else cents(value)
+
+
 def _data(form: ApplicationForm) -> services.ApplicationData:
     return services.ApplicationData(
-        justification=form.justification.data or "", requested_cents=cents(form.requested.data),
+        justification=form.justification.data or "", requested_cents=_cents_or_none(form.requested.data),
         decl_sme=form.decl_sme.data, decl_not_in_difficulty=form.decl_not_in_difficulty.data,
         decl_no_recovery_order=form.decl_no_recovery_order.data,
         decl_outside_aid_complete=form.decl_outside_aid_complete.data,
-        outside_aid=[services.AidRow(row.grantor.data, row.granted_on.data, cents(row.amount.data))
+        outside_aid=[services.AidRow(row.grantor.data or "", row.granted_on.data, _cents_or_none(row.amount.data))
                      for row in form.aid_rows()])
+
+
+def _all_errors(form: ApplicationForm, service: Service, submit_now: bool) -> None:
+    """The form could not be read whole: add the service's own checks of what could, so
+    every problem is shown in this one round-trip."""
+    for field_name, message in services.problems(service, _data(form), submit_now=submit_now):
+        add_error(form, field_name, message, only_if_clean=True)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -130,6 +141,8 @@ def new():
             flash(_("Application %(ref)s submitted.", ref=application.reference) if form.submit.data
                   else _("Draft saved. You can add documents and submit when ready."), "success")
             return redirect(url_for("applications.detail", application_id=application.id))
+    elif form.is_submitted():
+        _all_errors(form, service, bool(form.submit.data))
     return render_template("applications/form.html", form=form, service=service, application=None)
 
 
@@ -170,6 +183,8 @@ def edit(application_id: int):
             flash(_("Application %(ref)s submitted.", ref=application.reference) if submit_now
                   else _("Changes saved."), "success")
             return redirect(url_for("applications.detail", application_id=application.id))
+    elif form.is_submitted():
+        _all_errors(form, application.service, submit_now)
     return render_template("applications/form.html", form=form, service=application.service,
                            application=application)
 

@@ -52,14 +52,27 @@ class MoneyField(DecimalField):
 
 
 def show_error(form, exc, default: str | None = None) -> None:
-    """Put a DomainError's message next to its field (or `default`), else on the form."""
-    target = getattr(form, exc.field or "", None)
+    """Put a DomainError's message next to its field (or `default`), else on the form.
+    A `DomainErrors` puts each of its messages next to its own field."""
+    for field_name, message in getattr(exc, "errors", None) or [(exc.field, exc.message)]:
+        add_error(form, field_name, message, default)
+
+
+def add_error(form, field_name: str | None, message: str, default: str | None = None,
+              only_if_clean: bool = False) -> None:
+    """One message next to `field_name` (or `default`), else among the form's errors.
+    `only_if_clean`: skip a field that already has an error (its own is more precise)."""
+    target = getattr(form, field_name or "", None)
     if target is None and default:
         target = getattr(form, default, None)
     if target is None or not isinstance(getattr(target, "errors", None), list | tuple):
-        form.form_errors.append(exc.message)
-    else:
-        target.errors = list(target.errors) + [exc.message]
+        if message not in form.form_errors:
+            form.form_errors.append(message)
+        return
+    if only_if_clean and any(target.errors):
+        return
+    if message not in target.errors:
+        target.errors = list(target.errors) + [message]
 
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..auth.routes import start_session
 from ..core import once
 from ..core.errors import DomainError
-from ..core.forms import show_error
+from ..core.forms import add_error, show_error
 from ..extensions import db
 from . import services
 from .forms import RegistrationForm
@@ -18,18 +18,26 @@ from .models import Organisation, OrgKind
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
 
+def _organisation_data(form) -> services.OrganisationData:
+    """The form's values; those it could not read are None (the form says why)."""
+    def clean(field):
+        return None if field.errors else field.data
+
+    kind = form.kind.data if form.kind.data in {k.value for k in OrgKind} else None
+    return services.OrganisationData(
+        kind=OrgKind(kind) if kind else None, legal_name=form.legal_name.data or "",
+        fiscal_code=clean(form.fiscal_code) or None, trade_register_no=form.trade_register_no.data,
+        county=clean(form.county) or None, caen_code=clean(form.caen_code),
+        headcount=clean(form.headcount), turnover=clean(form.turnover),
+        balance_sheet=clean(form.balance_sheet))
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """A visitor registers an organisation together with its first user."""
     form = RegistrationForm()
     if form.validate_on_submit():
-        data = services.OrganisationData(
-            kind=OrgKind(form.kind.data), legal_name=form.legal_name.data,
-            fiscal_code=form.fiscal_code.data, trade_register_no=form.trade_register_no.data,
-            county=form.county.data, caen_code=form.caen_code.data,
-            headcount=form.headcount.data, turnover=form.turnover.data,
-            balance_sheet=form.balance_sheet.data,
-        )
+        data = _organisation_data(form)
         try:
             once.claim(form.token.data, "organisation.register", None)
             user = services.register_organisation(
@@ -52,6 +60,13 @@ def register():
             flash(_("%(name)s is registered as: %(size)s.", name=org.legal_name,
                     size=org.size_class.label), "success")
             return redirect(url_for("organisations.mine"))
+    elif form.is_submitted():
+        # The form could not be read whole: add the rules' verdict on what could, so
+        # every problem is shown in this one round-trip.
+        for field_name, message in services.registration_problems(
+                _organisation_data(form), email=form.email.data, password=form.password.data,
+                valid_counties=current_app.config["COUNTIES"]):
+            add_error(form, field_name, message, "legal_name", only_if_clean=True)
     return render_template("organisations/register.html", form=form)
 
 

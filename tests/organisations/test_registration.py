@@ -118,3 +118,31 @@ def test_registration_sent_twice_registers_once_and_never_logs_in_the_replay(app
     text = replay.get_data(as_text=True)
     assert "Your organisation is registered. Log in" in text and "Log out" not in text
     assert _count(app, Organisation) == 1 and _count(app, User) == 1
+
+
+def test_every_wrong_field_is_reported_in_one_round_trip(app, client):
+    # Wrong for the form itself (amount, e-mail, headcount) AND for the rules (check digit,
+    # trade register, CAEN, password): all eight come back together.
+    data = {**GOOD, "fiscal_code": "18547291", "trade_register_no": "K99/x", "caen_code": "25A1",
+            "headcount": "-1", "turnover": "abc", "email": "not-an-email",
+            "password": "short", "confirm": "other"}
+    text = client.post("/organisations/register", data=data).get_data(as_text=True)
+    for message in ("check digit", "Not a valid trade-register", "CAEN", "Number must be",
+                    "Enter an amount in euros", "Invalid email", "at least 12", "differ"):
+        assert message in text, message
+    assert _count(app, Organisation) == 0
+
+
+def test_rule_errors_are_reported_together_when_the_form_itself_is_fine(app, client):
+    data = {**GOOD, "fiscal_code": "18547291", "caen_code": "25A1", "password": "password1234",
+            "confirm": "password1234"}
+    text = client.post("/organisations/register", data=data).get_data(as_text=True)
+    assert "check digit" in text and "CAEN" in text and "too common" in text
+
+
+def test_an_existing_fiscal_code_points_to_an_invitation(app, client):
+    client.post("/organisations/register", data=GOOD)
+    other = app.test_client()
+    text = other.post("/organisations/register", data={**GOOD, "email": "ana@prelucrari.example"}).get_data(
+        as_text=True)
+    assert "already registered" in text and "invite you" in text
