@@ -37,6 +37,11 @@ def extra_ids(seeded: dict) -> dict:
                                                        io.BytesIO(PDF), "declaration.pdf").id
     services.submit(cast.applicant, with_doc)
     ids["submitted_with_doc_app_id"] = with_doc.id
+    # Issue 8 §4: a colleague of the demo applicant, and an invitation to withdraw.
+    from dih4society.organisations import members
+
+    ids["colleague_id"] = cast.colleague.id
+    ids["invitation_id"] = members.invite(cast.applicant, cast.applicant.organisation, "invited@example.org")[0].id
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     db.session.commit()
     return ids

@@ -23,6 +23,7 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
         "auth.forgot_password",
         "auth.reset_password",
         "organisations.register",
+        "organisations.join",  # an invitation link: the token is the key
         "main.set_language",
     }
 )
