@@ -241,7 +241,8 @@ def _step(application_id: int, name: str, call, success: str):
         if exc.field and hasattr(form, exc.field):
             show_error(form, exc)
             return _page(queries.for_page(application_id), forms={name: form}, status=400)
-        flash(exc.message, "danger")
+        for message in [m for _f, m in getattr(exc, "errors", ())] or [exc.message]:
+            flash(message, "danger")  # every missing piece at once (DomainErrors)
         return redirect(url_for("applications.detail", application_id=application_id))
     db.session.commit()
     flash(success, "success")

@@ -333,3 +333,19 @@ def test_the_application_form_reports_every_problem_in_one_round_trip(app, seede
     assert text.count("Every declaration is needed to submit.") == 3
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 0
+
+
+def test_submitting_an_incomplete_draft_lists_everything_missing(app, seeded):
+    from applications.builders import build, make_cast
+
+    with app.app_context():
+        cast = make_cast()
+        draft = build(cast, S.DRAFT)
+        draft.justification, draft.decl_sme, draft.decl_no_recovery_order = "", False, False
+        draft_id = draft.id
+        db.session.commit()
+    client = as_user(app, "applicant")
+    text = client.post(f"/applications/{draft_id}/submit", follow_redirects=True).get_data(as_text=True)
+    assert "Explain in a few sentences" in text
+    assert text.count("Every declaration is needed to submit.") == 2
+    assert state_of(app, draft_id) is S.DRAFT
