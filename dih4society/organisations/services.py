@@ -74,17 +74,20 @@ def normalise_trade_register(raw: str | None) -> str | None:
 
 @dataclass
 class OrganisationData:
-    """What a visitor types in to register an organisation."""
+    """What a visitor types in to register an organisation (or an admin corrects).
 
-    kind: OrgKind
+    None marks a value the form could not read: `organisation_problems` skips its
+    checks (the form says what is wrong), `validate_organisation` refuses it."""
+
+    kind: OrgKind | None
     legal_name: str
-    fiscal_code: str
+    fiscal_code: str | None
     trade_register_no: str | None
-    county: str
-    caen_code: str
-    headcount: int
-    turnover: Decimal
-    balance_sheet: Decimal
+    county: str | None
+    caen_code: str | None
+    headcount: int | None
+    turnover: Decimal | None
+    balance_sheet: Decimal | None
 
 
 def check_kind_fits_size(kind: OrgKind, size: SizeClass) -> None:
@@ -179,6 +182,8 @@ def organisation_problems(data: OrganisationData, valid_counties,
 def validate_organisation(data: OrganisationData, valid_counties, exclude_id: int | None = None) -> dict:
     """Check every field; return the normalised column values or raise `DomainErrors` (all of them)."""
     values, found = organisation_problems(data, valid_counties, exclude_id)
+    required = ("kind", "fiscal_code", "county", "caen_code", "headcount", "turnover", "balance_sheet")
+    found += [(name, _("This field is required.")) for name in required if getattr(data, name) is None]
     DomainErrors.raise_if(found)
     return values
 
