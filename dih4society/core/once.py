@@ -18,6 +18,8 @@ so correcting the form and sending it again works.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -44,9 +46,14 @@ def _insert():
     return insert
 
 
+#: How long a used token is remembered: far longer than any double click or resend.
+KEEP = timedelta(days=7)
+
+
 def claim(token: str, purpose: str, actor_id: int | None) -> None:
     """Take `token` for this request; raise `AlreadySubmitted` if an earlier one took it."""
     table = FormSubmission.__table__
+    db.session.execute(sa.delete(table).where(table.c.created_at < utcnow() - KEEP))
     inserted = db.session.execute(
         _insert()(table).values(token=token, purpose=purpose, actor_id=actor_id,
                                 created_at=utcnow())

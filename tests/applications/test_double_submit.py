@@ -122,3 +122,23 @@ def test_a_document_sent_twice_is_added_once(app, seeded):
         assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == 1
+
+
+def test_used_tokens_are_forgotten_after_a_week(ctx, seeded):
+    from datetime import timedelta
+
+    import pytest
+
+    from dih4society.core import once
+    from dih4society.core.db import utcnow
+
+    db.session.add(FormSubmission(token="a" * 32, purpose="application.create", actor_id=1, object_id=7,
+                                  created_at=utcnow() - timedelta(days=8)))
+    db.session.add(FormSubmission(token="b" * 32, purpose="application.create", actor_id=1, object_id=8,
+                                  created_at=utcnow() - timedelta(days=6)))
+    db.session.flush()
+    once.claim("c" * 32, "application.create", 1)
+    assert db.session.get(FormSubmission, "a" * 32) is None
+    with pytest.raises(once.AlreadySubmitted) as done:
+        once.claim("b" * 32, "application.create", 1)
+    assert done.value.object_id == 8
