@@ -178,6 +178,7 @@ PUBLIC = {
     "calls.index": "/calls/",
     "calls.detail": "/calls/1",  # the base data's open rolling call
     "calls.results": None,  # 404 until published (managers: always); tested in tests/calls
+    "organisations.join": None,  # needs an invitation token; tested in tests/organisations
 }
 
 CASES: dict[str, Case] = {
@@ -206,6 +207,15 @@ CASES: dict[str, Case] = {
                                 done=session_revoked("manager_session_id")),
     "organisations.mine": Case("/organisations/mine", allowed=frozenset({APPLICANT}), hidden=True),
     "organisations.detail": Case("/organisations/{other_org_id}", allowed=HUB, hidden=True),
+    # issue 8 §4: members invite and remove colleagues of their own organisation (others: 404);
+    # admins correct an organisation's figures.
+    "organisations.invite": Case("/organisations/mine/invitations", "POST", allowed=frozenset({APPLICANT}),
+                                 ok_status=(302,), hidden=True, data={"email": "new.colleague@example.org"}),
+    "organisations.revoke_invitation": Case("/organisations/mine/invitations/{invitation_id}/revoke", "POST",
+                                            allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True),
+    "organisations.remove_member": Case("/organisations/mine/members/{colleague_id}/remove", "POST",
+                                        allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True),
+    "organisations.edit": Case("/organisations/{org_id}/edit", allowed=frozenset({ADMIN})),
     "catalogue.index": Case("/catalogue/"),
     "catalogue.detail": Case("/catalogue/{service_id}"),
     "catalogue.create": Case("/catalogue/new", allowed=frozenset({ADMIN})),

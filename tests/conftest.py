@@ -178,6 +178,16 @@ def page(browser, live_server):
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.console_errors = errors
+    # data-confirm questions (static/js/app.js): answered "OK" unless a test sets
+    # `page.confirm_answer = False`; the questions asked are kept in `page.dialogs`.
+    pg.confirm_answer = True
+    pg.dialogs = []
+
+    def _answer(dialog):
+        pg.dialogs.append(dialog.message)
+        dialog.accept() if pg.confirm_answer else dialog.dismiss()
+
+    pg.on("dialog", _answer)
     yield pg
     context.close()
     assert not errors, f"browser console errors: {errors}"

@@ -40,6 +40,11 @@ def extra_ids(seeded: dict) -> dict:
     ids["other_staff_id"] = cast.other_staff.id  # partner.uo: staff without the approver right
     ids["submitted_app_ref"] = db.session.get(Application, ids["submitted_app_id"]).reference
     ids["utcn_partner_id"] = db.session.get(User, seeded["partner"]).partner_id  # partner@'s own partner
+    # Issue 8 §4: a colleague of the demo applicant, and an invitation to withdraw.
+    from dih4society.organisations import members
+
+    ids["colleague_id"] = cast.colleague.id
+    ids["invitation_id"] = members.invite(cast.applicant, cast.applicant.organisation, "invited@example.org")[0].id
     ids["criterion_id"] = db.session.scalar(sa.select(RubricCriterion.id).order_by(RubricCriterion.id))
     # DMA: the demo applicant's T0 (seeded), a closed application, and so an open T1 draft.
     from dih4society.assessments import services as dma

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from ..auth.models import Role
+from ..core.forms import OnceTokenField
 
 STAFF_ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role if r is not Role.APPLICANT]
 
@@ -18,6 +19,7 @@ class StaffUserForm(FlaskForm):
     partner_id = SelectField(_l("Partner (for partner staff)"), coerce=int)
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=256)])
     submit = SubmitField(_l("Create user"))
+    token = OnceTokenField()
 
 
 class RoleForm(FlaskForm):

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from ..auth.models import Role, User
 from ..auth.services import create_user
 from ..catalogue.models import Partner
+from ..core import once
 from ..core.args import int_arg
 from ..core.db import UTCDateTime  # noqa: F401
 from ..core.errors import DomainError
@@ -57,9 +58,15 @@ def new_user():
         role = Role(form.role.data)
         partner = db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None
         try:
+            once.claim(form.token.data, "user.create", current_user.id)
             user = create_user(form.email.data, form.password.data, form.full_name.data, role,
                                partner=partner if role is Role.PARTNER_STAFF else None,
                                actor=current_user)
+            once.bind(form.token.data, user.id)
+        except once.AlreadySubmitted as done:
+            db.session.rollback()
+            flash(_("This user had already been created."), "info")
+            return redirect(url_for("admin.user_detail", user_id=done.object_id))
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc, "email")

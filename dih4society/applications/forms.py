@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..core.forms import MoneyField
+from ..core.forms import MoneyField, OnceTokenField
 from ..core.money import to_cents
 from .attachments import KINDS
 
@@ -93,6 +93,8 @@ class ApplicationForm(FlaskForm):
                             min_entries=1, max_entries=50)
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Save and submit"))
+    #: A new application is created once per rendered form, however often it is sent.
+    token = OnceTokenField()
 
     def aid_rows(self) -> list[OutsideAidRowForm]:
         return [entry.form for entry in self.outside_aid if not entry.form.is_blank()]
@@ -146,6 +148,7 @@ class CancelForm(FlaskForm):
 class UploadForm(FlaskForm):
     kind = SelectField(_l("Document"), choices=[SelectChoice(value, label) for value, label in KINDS.items()])
     file = FileField(_l("File (PDF, PNG or JPEG)"), validators=[FileRequired()])
+    token = OnceTokenField()
 
 
 #: Transition name → (form class, prefix): the forms of the action bar.

@@ -27,10 +27,11 @@ from flask_login import current_user
 
 from ..auth.models import Role
 from ..catalogue.models import Category, Partner, Service
+from ..core import once
 from ..core.args import date_arg, enum_arg
 from ..core.audit import record_denied
 from ..core.errors import DomainError
-from ..core.forms import show_error
+from ..core.forms import add_error, show_error
 from ..core.money import from_cents
 from ..core.security import STAFF, roles_required
 from ..extensions import db
@@ -89,14 +90,25 @@ def queue():
 
 # --- applying and editing -------------------------------------------------------------------
 
+def _cents_or_none(value) -> int | None:
+    return None if value is None else cents(value)
+
+
 def _data(form: ApplicationForm) -> services.ApplicationData:
     return services.ApplicationData(
-        justification=form.justification.data or "", requested_cents=cents(form.requested.data),
+        justification=form.justification.data or "", requested_cents=_cents_or_none(form.requested.data),
         decl_sme=form.decl_sme.data, decl_not_in_difficulty=form.decl_not_in_difficulty.data,
         decl_no_recovery_order=form.decl_no_recovery_order.data,
         decl_outside_aid_complete=form.decl_outside_aid_complete.data,
-        outside_aid=[services.AidRow(row.grantor.data, row.granted_on.data, cents(row.amount.data))
+        outside_aid=[services.AidRow(row.grantor.data or "", row.granted_on.data, _cents_or_none(row.amount.data))
                      for row in form.aid_rows()])
+
+
+def _all_errors(form: ApplicationForm, service: Service, submit_now: bool) -> None:
+    """The form could not be read whole: add the service's own checks of what could, so
+    every problem is shown in this one round-trip."""
+    for field_name, message in services.problems(service, _data(form), submit_now=submit_now):
+        add_error(form, field_name, message, only_if_clean=True)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -122,8 +134,15 @@ def new():
         form.requested.data = from_cents(service.market_value_cents)
     if form.validate_on_submit():
         try:
+            once.claim(form.token.data, "application.create", current_user.id)
             application = services.create_draft(current_user, service, _data(form),
                                                 submit_now=form.submit.data, call=call)
+            once.bind(form.token.data, application.id)
+        except once.AlreadySubmitted as done:
+            db.session.rollback()
+            flash(_("This form had already been sent: here is the application it saved."), "info")
+            return redirect(url_for("applications.detail", application_id=done.object_id)
+                            if done.object_id else url_for("applications.mine"))
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -132,6 +151,8 @@ def new():
             flash(_("Application %(ref)s submitted.", ref=application.reference) if form.submit.data
                   else _("Draft saved. You can add documents and submit when ready."), "success")
             return redirect(url_for("applications.detail", application_id=application.id))
+    elif form.is_submitted():
+        _all_errors(form, service, bool(form.submit.data))
     return render_template("applications/form.html", form=form, service=service, application=None)
 
 
@@ -172,6 +193,8 @@ def edit(application_id: int):
             flash(_("Application %(ref)s submitted.", ref=application.reference) if submit_now
                   else _("Changes saved."), "success")
             return redirect(url_for("applications.detail", application_id=application.id))
+    elif form.is_submitted():
+        _all_errors(form, application.service, submit_now)
     return render_template("applications/form.html", form=form, service=application.service,
                            application=application)
 
@@ -238,7 +261,8 @@ def _step(application_id: int, name: str, call, success):
             return _page(queries.for_page(application_id), forms={name: form}, status=400)
         services.record_refused_decision(current_user, application_id, name, exc.message)
         db.session.commit()
-        flash(exc.message, "danger")
+        for message in [m for _f, m in getattr(exc, "errors", ())] or [exc.message]:
+            flash(message, "danger")  # every missing piece at once (DomainErrors)
         return redirect(url_for("applications.detail", application_id=application_id))
     db.session.commit()
     flash(success(result) if callable(success) else success, "success")
@@ -333,8 +357,14 @@ def upload(application_id: int):
     if not form.validate_on_submit():
         return _page(application, upload=form, status=400)
     try:
-        attachments.store(current_user, application, form.kind.data, form.file.data.stream,
-                          form.file.data.filename)
+        once.claim(form.token.data, "attachment.upload", current_user.id)
+        stored = attachments.store(current_user, application, form.kind.data, form.file.data.stream,
+                                   form.file.data.filename)
+        once.bind(form.token.data, stored.id)
+    except once.AlreadySubmitted:
+        db.session.rollback()
+        flash(_("This document had already been added."), "info")
+        return redirect(url_for("applications.detail", application_id=application_id) + "#documents")
     except DomainError as exc:
         db.session.rollback()
         show_error(form, exc)

@@ -23,7 +23,7 @@ from ..calls import services as calls
 from ..catalogue.models import Service
 from ..core import audit
 from ..core.db import utcnow
-from ..core.errors import DomainError
+from ..core.errors import DomainError, DomainErrors
 from ..core.money import eur
 from ..extensions import db
 from ..vouchers import services as vouchers
@@ -105,25 +105,49 @@ def _check_service(application_or_service: Service, organisation) -> None:
                             kind=organisation.kind.label, service=service.name))
 
 
-def _validate(service: Service, data: ApplicationData) -> None:
-    if not 0 < data.requested_cents <= service.market_value_cents:
-        raise DomainError(_("Request between €0.01 and the service's market value, %(value)s.",
-                            value=eur(service.market_value_cents)), "requested")
-    if len(data.justification) > MAX_TEXT:
-        raise DomainError(_("Keep the justification under %(n)s characters.", n=MAX_TEXT), "justification")
+def problems(service: Service, data: ApplicationData, *, organisation=None,
+             submit_now: bool = False) -> list[tuple[str, str]]:
+    """Every problem of `data` at once, as (field, message): the form shows them all in
+    one round-trip. With `submit_now`, also what a submission needs. Values a form
+    could not read (None) are skipped: the form has already said what is wrong."""
+    found: list[tuple[str, str]] = []
+    requested = data.requested_cents
+    if requested is not None and not 0 < requested <= service.market_value_cents:
+        found.append(("requested", _("Request between €0.01 and the service's market value, %(value)s.",
+                                     value=eur(service.market_value_cents))))
+    if len(data.justification or "") > MAX_TEXT:
+        found.append(("justification", _("Keep the justification under %(n)s characters.", n=MAX_TEXT)))
     today = utcnow().date()
     oldest = today - timedelta(days=3 * 366)
     for row in data.outside_aid:
-        if not row.grantor.strip():
-            raise DomainError(_("Name the grantor of each aid row."), "outside_aid")
-        if row.amount_cents <= 0:
-            raise DomainError(_("Aid amounts are positive."), "outside_aid")
-        if row.granted_on > today:
-            raise DomainError(_("Aid cannot be granted in the future (%(date)s).",
-                                date=row.granted_on.isoformat()), "outside_aid")
-        if row.granted_on < oldest:
-            raise DomainError(_("Declare only aid of the last three years (%(date)s is older).",
-                                date=row.granted_on.isoformat()), "outside_aid")
+        if not (row.grantor or "").strip():
+            found.append(("outside_aid", _("Name the grantor of each aid row.")))
+        if row.amount_cents is not None and row.amount_cents <= 0:
+            found.append(("outside_aid", _("Aid amounts are positive.")))
+        if row.granted_on is not None and row.granted_on > today:
+            found.append(("outside_aid", _("Aid cannot be granted in the future (%(date)s).",
+                                           date=row.granted_on.isoformat())))
+        if row.granted_on is not None and row.granted_on < oldest:
+            found.append(("outside_aid", _("Declare only aid of the last three years (%(date)s is older).",
+                                           date=row.granted_on.isoformat())))
+    if submit_now:
+        found += _completeness(data.justification, [(name, getattr(data, name)) for name in DECLARATIONS])
+    return found
+
+
+def _completeness(justification: str | None, declarations: list[tuple[str, bool]]) -> list[tuple[str, str]]:
+    """What a submission needs beyond valid values: a real justification, every declaration."""
+    found = []
+    if len((justification or "").strip()) < 20:
+        found.append(("justification", _("Explain in a few sentences why your organisation needs this service.")))
+    for name, given in declarations:
+        if not given:
+            found.append((name, _("Every declaration is needed to submit.")))
+    return found
+
+
+def _validate(service: Service, data: ApplicationData, submit_now: bool = False) -> None:
+    DomainErrors.raise_if(problems(service, data, submit_now=submit_now))
 
 
 def _apply_data(application: Application, data: ApplicationData) -> None:
@@ -159,7 +183,7 @@ def create_draft(actor, service: Service, data: ApplicationData, *, submit_now: 
         raise DomainError(_("Only users of a registered organisation can apply."))
     _check_service(service, organisation)
     call = calls.check_draft(call, service, organisation)
-    _validate(service, data)
+    _validate(service, data, submit_now)
     application = Application(organisation=organisation, service=service, created_by_id=actor.id,
                               state=AppState.DRAFT, requested_cents=data.requested_cents, call=call)
     db.session.add(application)
@@ -180,7 +204,7 @@ def update_application(actor, application: Application, data: ApplicationData, *
     if not workflow.can_edit(actor, application):
         raise workflow.WrongState(_("This application is %(state)s: it can no longer be changed.",
                                     state=application.state.label.lower()))
-    _validate(application.service, data)
+    _validate(application.service, data, submit_now)
     before = _snapshot(application)
     _apply_data(application, data)
     db.session.flush()
@@ -191,17 +215,14 @@ def update_application(actor, application: Application, data: ApplicationData, *
 
 
 def _check_complete(application: Application) -> None:
-    """What a submission needs, with the field to point at."""
+    """What a submission needs, every missing piece with the field to point at."""
     _check_service(application.service, application.organisation)
-    if len((application.justification or "").strip()) < 20:
-        raise DomainError(_("Explain in a few sentences why your organisation needs this service."),
-                          "justification")
+    found = _completeness(application.justification,
+                          [(name, getattr(application, name)) for name in DECLARATIONS])
     if application.requested_cents > application.service.market_value_cents:
-        raise DomainError(_("Request at most the service's market value, %(value)s.",
-                            value=eur(application.service.market_value_cents)), "requested")
-    for name in DECLARATIONS:
-        if not getattr(application, name):
-            raise DomainError(_("Every declaration is needed to submit."), name)
+        found.append(("requested", _("Request at most the service's market value, %(value)s.",
+                                     value=eur(application.service.market_value_cents))))
+    DomainErrors.raise_if(found)
 
 
 # --- workflow steps -------------------------------------------------------------------------

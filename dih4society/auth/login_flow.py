@@ -28,13 +28,17 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+#: What survives the session reset at login: the language and the stashed forms' keys.
+KEPT_KEYS = ("lang", "form_stashes")
+
+
 def start_session(user: User, method: str = "password") -> None:
     """Clear whatever the visitor had (session fixation), open a server-side session
     row and log the user in. The caller commits."""
-    lang = session.get("lang")
+    # The language, and the keys of forms kept when an old session ended (core/stash.py).
+    kept = {key: session[key] for key in KEPT_KEYS if key in session}
     session.clear()
-    if lang:
-        session["lang"] = lang
+    session.update(kept)
     session[SESSION_KEY] = open_session(user, ip=client_ip(), user_agent=client_agent(), method=method)
     login_user(user)
     session.permanent = True
@@ -49,10 +53,10 @@ def finish_login(user: User, method: str) -> None:
 
 def begin_pending(user: User, next_url: str | None) -> None:
     """Remember a password-checked user who still owes a second factor."""
-    lang = session.get("lang")
+    # The language, and the keys of forms kept when an old session ended (core/stash.py).
+    kept = {key: session[key] for key in KEPT_KEYS if key in session}
     session.clear()
-    if lang:
-        session["lang"] = lang
+    session.update(kept)
     session[PENDING_KEY] = {"uid": user.id, "sv": user.session_version, "at": int(time.time()),
                             "tries": 0, "next": next_url or ""}
 

@@ -17,6 +17,21 @@ class DomainError(Exception):
         self.field = field
 
 
+class DomainErrors(DomainError):
+    """Several rules refused at once, each with its field: a form shows them all in one
+    round-trip. `errors` is a list of (field or None, message)."""
+
+    def __init__(self, errors: list[tuple[str | None, str]]):
+        super().__init__(errors[0][1], errors[0][0])
+        self.errors = list(errors)
+
+    @classmethod
+    def raise_if(cls, errors: list[tuple[str | None, str]]) -> None:
+        """Raise when `errors` holds anything."""
+        if errors:
+            raise cls(errors)
+
+
 class PermissionDenied(DomainError):
     """The actor may not take this action on this object."""
 

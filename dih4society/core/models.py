@@ -54,3 +54,36 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class FormSubmission(db.Model):
+    """A one-time form token that has been used, and what its request created.
+
+    Every create form carries a fresh random token; the request that creates the
+    object inserts this row in the same transaction, so a second POST of the same
+    form (a double click, a resent request) finds it and shows the first result."""
+
+    __tablename__ = "form_submissions"
+
+    token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(sa.String(60))
+    actor_id: Mapped[int | None]
+    object_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FormStash(db.Model):
+    """What a user typed into a form that could not be saved because their session had
+    ended (expired, logged out elsewhere, CSRF token gone), kept until they log in again.
+
+    The key is only in the browser's session (and stored here hashed), so only the
+    browser that typed the text can get it back; see `core/stash.py`."""
+
+    __tablename__ = "form_stashes"
+
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(sa.String(500))
+    fields: Mapped[list] = mapped_column(sa.JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -28,6 +28,7 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
         "auth.passkey_login_options",
         "auth.passkey_login",
         "organisations.register",
+        "organisations.join",  # an invitation link: the token is the key
         "main.set_language",
         "calls.index",  # issue 12: calls and their published results are public
         "calls.detail",
@@ -156,10 +157,19 @@ def init_security(app: Flask) -> None:
         if endpoint in PUBLIC_ENDPOINTS:
             return None
         if not current_user.is_authenticated:
+            if request.method == "POST":
+                # A form sent after the session ended: keep the text, offer to log in.
+                from .stash import expired_post
+
+                return expired_post()
             from ..extensions import login_manager
 
             return login_manager.unauthorized()
         return None
+
+    from .stash import init_stash
+
+    init_stash(app)
 
     @app.after_request
     def _headers(response):

@@ -3,11 +3,11 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
-from ..core.forms import MoneyField
+from ..core.forms import MoneyField, OnceTokenField
 from .models import OrgKind
 
 
@@ -44,7 +44,56 @@ class RegistrationForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
     submit = SubmitField(_l("Register"))
+    #: One organisation per rendered form, however often it is sent.
+    token = OnceTokenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.county.choices = county_choices()
+
+
+class CorrectionForm(FlaskForm):
+    """Admin: correct an organisation's data and figures (the fiscal code is its identity)."""
+
+    kind = SelectField(_l("Kind of organisation"),
+                       choices=[SelectChoice(k.value, k.label) for k in OrgKind], validators=[DataRequired()])
+    legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
+    trade_register_no = StringField(_l("Trade-register number"), validators=[Optional(), Length(max=40)])
+    county = SelectField(_l("County"), validators=[DataRequired(message=_l("Choose a county."))])
+    caen_code = StringField(_l("Main CAEN code"), validators=[DataRequired(), Length(min=4, max=4)])
+    headcount = IntegerField(_l("Staff headcount (annual work units)"),
+                             validators=[InputRequired(), NumberRange(min=0, max=10_000_000)])
+    turnover = MoneyField(_l("Annual turnover (EUR)"), validators=[InputRequired(), NumberRange(min=0, max=10**12)])
+    balance_sheet = MoneyField(_l("Balance-sheet total (EUR)"),
+                               validators=[InputRequired(), NumberRange(min=0, max=10**12)])
+    reason = TextAreaField(_l("Why the correction (kept in the audit log)"),
+                           validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2},
+                           description=_l("For example: the 2025 financial statements, received by e-mail."))
+    submit = SubmitField(_l("Save the correction"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.county.choices = county_choices()
+
+
+class InviteForm(FlaskForm):
+    """A member invites a colleague by e-mail."""
+
+    email = EmailField(_l("Colleague's e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send the invitation"))
+    token = OnceTokenField()
+
+
+class JoinForm(FlaskForm):
+    """The invited colleague's own account."""
+
+    full_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
+                             description=_l("At least 12 characters; not a common password."))
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+    submit = SubmitField(_l("Join"))
+
+
+class MemberActionForm(FlaskForm):
+    """Remove a colleague or withdraw an invitation: only the button (and the CSRF token)."""

@@ -92,3 +92,30 @@ class Organisation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.fiscal_code} {self.legal_name}>"
+
+
+class Invitation(db.Model):
+    """A member's invitation of a colleague by e-mail: a single-use link that expires.
+
+    Only the SHA-256 of the link's random token is stored, so the table alone cannot
+    be used to join; accepting sets `accepted_at` with a guarded UPDATE (once only)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()

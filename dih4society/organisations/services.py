@@ -13,7 +13,7 @@ from stdnum.ro import cui, onrc
 from ..auth.models import Role, User
 from ..auth.services import create_user, normalise_email, password_problem
 from ..core import audit
-from ..core.errors import DomainError
+from ..core.errors import DomainError, DomainErrors
 from ..core.money import to_cents
 from ..extensions import db
 from .models import Organisation, OrgKind, SizeClass
@@ -74,17 +74,20 @@ def normalise_trade_register(raw: str | None) -> str | None:
 
 @dataclass
 class OrganisationData:
-    """What a visitor types in to register an organisation."""
+    """What a visitor types in to register an organisation (or an admin corrects).
 
-    kind: OrgKind
+    None marks a value the form could not read: `organisation_problems` skips its
+    checks (the form says what is wrong), `validate_organisation` refuses it."""
+
+    kind: OrgKind | None
     legal_name: str
-    fiscal_code: str
+    fiscal_code: str | None
     trade_register_no: str | None
-    county: str
-    caen_code: str
-    headcount: int
-    turnover: Decimal
-    balance_sheet: Decimal
+    county: str | None
+    caen_code: str | None
+    headcount: int | None
+    turnover: Decimal | None
+    balance_sheet: Decimal | None
 
 
 def check_kind_fits_size(kind: OrgKind, size: SizeClass) -> None:
@@ -105,45 +108,106 @@ def check_kind_fits_size(kind: OrgKind, size: SizeClass) -> None:
               "turnover up to EUR 150 m or balance sheet up to EUR 129 m)."), "kind")
 
 
-def validate_organisation(data: OrganisationData, valid_counties) -> dict:
-    """Check every field; return the normalised column values or raise DomainError."""
-    fiscal_code, vat = normalise_fiscal_code(data.fiscal_code)
-    trade_no = normalise_trade_register(data.trade_register_no)
-    if data.kind in (OrgKind.SME, OrgKind.SMALL_MIDCAP) and trade_no is None:
-        raise DomainError(_("Companies give their trade-register number."), "trade_register_no")
-    if data.county not in valid_counties:
-        raise DomainError(_("Choose a county."), "county")
+def _cents(amount: Decimal, field: str) -> int:
+    try:
+        return to_cents(amount)
+    except ValueError as exc:
+        raise DomainError(_("Use at most two decimals."), field) from exc
+
+
+def _attempt(found: list, call, *args):
+    """Run one check; a refusal goes into `found` (with its field) and gives None."""
+    try:
+        return call(*args)
+    except DomainError as exc:
+        found.append((exc.field, exc.message))
+        return None
+
+
+def organisation_problems(data: OrganisationData, valid_counties,
+                          exclude_id: int | None = None) -> tuple[dict, list[tuple[str | None, str]]]:
+    """Check every field at once: (normalised column values, every problem as (field, message)).
+
+    Values a form could not read (None) are skipped: the form already said what is wrong.
+    `exclude_id` is the organisation being corrected (its own fiscal code is not a clash)."""
+    found: list[tuple[str | None, str]] = []
+    values: dict = {}
+    if data.fiscal_code is not None:
+        normalised = _attempt(found, normalise_fiscal_code, data.fiscal_code)
+        if normalised is not None:
+            values["fiscal_code"], values["vat_registered"] = normalised
+            clash = db.session.scalar(sa.select(Organisation.id).where(
+                Organisation.fiscal_code == values["fiscal_code"],
+                Organisation.id != (exclude_id or 0)))
+            if clash:
+                found.append(("fiscal_code", _(
+                    "An organisation with this fiscal code is already registered. Ask one of its "
+                    "users to invite you (on their organisation page), or contact the hub.")))
+    trade_no = _attempt(found, normalise_trade_register, data.trade_register_no)
+    values["trade_register_no"] = trade_no
+    if data.kind in (OrgKind.SME, OrgKind.SMALL_MIDCAP) and trade_no is None and not any(
+            f == "trade_register_no" for f, _m in found):
+        found.append(("trade_register_no", _("Companies give their trade-register number.")))
+    if data.county is not None and data.county not in valid_counties:
+        found.append(("county", _("Choose a county.")))
     caen = (data.caen_code or "").strip()
-    if len(caen) != 4 or not caen.isdigit():
-        raise DomainError(_("A CAEN code has 4 digits."), "caen_code")
-    if data.headcount < 0:
-        raise DomainError(_("The headcount cannot be negative."), "headcount")
-    turnover, balance = to_cents(data.turnover), to_cents(data.balance_sheet)
-    if turnover < 0 or balance < 0:
-        raise DomainError(_("Amounts cannot be negative."), "turnover")
-    size = classify_size(data.headcount, turnover, balance)
-    check_kind_fits_size(data.kind, size)
-    if db.session.scalar(sa.select(Organisation.id).where(Organisation.fiscal_code == fiscal_code)):
-        raise DomainError(
-            _("An organisation with this fiscal code is already registered. "
-              "Ask its users to invite you, or contact the hub."), "fiscal_code")
-    return {
-        "kind": data.kind, "legal_name": data.legal_name.strip(), "fiscal_code": fiscal_code,
-        "vat_registered": vat, "trade_register_no": trade_no, "county": data.county,
-        "caen_code": caen, "headcount": data.headcount, "turnover_cents": turnover,
-        "balance_sheet_cents": balance, "size_class": size, "undertaking_group": fiscal_code,
-    }
+    if data.caen_code is not None and (len(caen) != 4 or not caen.isdigit()):
+        found.append(("caen_code", _("A CAEN code has 4 digits.")))
+    if data.headcount is not None and data.headcount < 0:
+        found.append(("headcount", _("The headcount cannot be negative.")))
+    turnover = balance = None
+    for name in ("turnover", "balance_sheet"):
+        amount = getattr(data, name)
+        if amount is None:
+            continue
+        cents = _attempt(found, _cents, amount, name)
+        if cents is not None and cents < 0:
+            found.append((name, _("Amounts cannot be negative.")))
+        elif name == "turnover":
+            turnover = cents
+        else:
+            balance = cents
+    if data.headcount is not None and data.headcount >= 0 and turnover is not None and balance is not None:
+        size = classify_size(data.headcount, turnover, balance)
+        if data.kind is not None:
+            _attempt(found, check_kind_fits_size, data.kind, size)
+        values.update(size_class=size, headcount=data.headcount, turnover_cents=turnover,
+                      balance_sheet_cents=balance)
+    values.update(kind=data.kind, legal_name=(data.legal_name or "").strip(), county=data.county, caen_code=caen)
+    if "fiscal_code" in values:
+        values["undertaking_group"] = values["fiscal_code"]
+    return values, found
+
+
+def validate_organisation(data: OrganisationData, valid_counties, exclude_id: int | None = None) -> dict:
+    """Check every field; return the normalised column values or raise `DomainErrors` (all of them)."""
+    values, found = organisation_problems(data, valid_counties, exclude_id)
+    required = ("kind", "fiscal_code", "county", "caen_code", "headcount", "turnover", "balance_sheet")
+    found += [(name, _("This field is required.")) for name in required if getattr(data, name) is None]
+    DomainErrors.raise_if(found)
+    return values
+
+
+def registration_problems(data: OrganisationData, *, email: str | None, password: str | None,
+                          valid_counties, full_name: str | None = None) -> list[tuple[str | None, str]]:
+    """Every problem of a registration at once: the organisation, the e-mail, the password
+    (judged with the person's name, e-mail and organisation as known guesses)."""
+    _values, found = organisation_problems(data, valid_counties)
+    if email and db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email))):
+        found.append(("email", _("An account with this e-mail address already exists.")))
+    if password:
+        problem = password_problem(password, email or "", (full_name, data.legal_name))
+        if problem:
+            found.append(("password", problem))
+    return found
 
 
 def register_organisation(data: OrganisationData, *, email: str, full_name: str,
                           password: str, valid_counties) -> User:
     """Create an organisation with its first (applicant) user, atomically."""
+    DomainErrors.raise_if(registration_problems(data, email=email, password=password,
+                                                valid_counties=valid_counties, full_name=full_name))
     values = validate_organisation(data, valid_counties)
-    if db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email))):
-        raise DomainError(_("An account with this e-mail address already exists."), "email")
-    problem = password_problem(password, email, (full_name, data.legal_name))
-    if problem:
-        raise DomainError(problem, "password")
     org = Organisation(**values)
     db.session.add(org)
     db.session.flush()

@@ -321,3 +321,40 @@ def test_steps_carry_their_csrf_token(app_config, world):
         assert db.session.get(Application, target).state is S.APPROVED
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_application_form_reports_every_problem_in_one_round_trip(app, seeded):
+    client = as_user(app, "applicant")
+    sid = service_id(app)
+    # A form error (the amount) together with the rules' (too short, declarations, aid row).
+    data = {"justification": "Short.", "requested": "abc", "decl_sme": "y", "submit": "1",
+            "outside_aid-0-grantor": "AFIR", "outside_aid-0-granted_on": "2001-01-01",
+            "outside_aid-0-amount": "100"}
+    text = client.post(f"/applications/new?service_id={sid}", data=data).get_data(as_text=True)
+    for message in ("Enter an amount in euros", "Explain in a few sentences",
+                    "Declare only aid of the last three years"):
+        assert message in text, message
+    assert text.count("Every declaration is needed to submit.") == 3
+    # With a readable form, the rules' problems still come all at once.
+    text = client.post(f"/applications/new?service_id={sid}",
+                       data={**data, "requested": "99999.00"}).get_data(as_text=True)
+    assert "Request between" in text and "Explain in a few sentences" in text
+    assert text.count("Every declaration is needed to submit.") == 3
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 0
+
+
+def test_submitting_an_incomplete_draft_lists_everything_missing(app, seeded):
+    from applications.builders import build, make_cast
+
+    with app.app_context():
+        cast = make_cast()
+        draft = build(cast, S.DRAFT)
+        draft.justification, draft.decl_sme, draft.decl_no_recovery_order = "", False, False
+        draft_id = draft.id
+        db.session.commit()
+    client = as_user(app, "applicant")
+    text = client.post(f"/applications/{draft_id}/submit", follow_redirects=True).get_data(as_text=True)
+    assert "Explain in a few sentences" in text
+    assert text.count("Every declaration is needed to submit.") == 2
+    assert state_of(app, draft_id) is S.DRAFT

@@ -172,3 +172,20 @@ def test_reset_link_ignores_a_forged_host_header(app, client, seeded):
         body = db.session.scalars(sa.select(OutboxEmail.body)).one()
     assert "evil.example" not in body
     assert app.config["PUBLIC_BASE_URL"] + "/auth/reset/" in body
+
+
+def test_a_staff_user_form_sent_twice_creates_one_user(app, client, seeded):
+    import re
+
+    login(client, "admin")
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"',
+                      client.get("/admin/users/new").get_data(as_text=True)).group(1)
+    data = {"full_name": "Dana Pop", "email": "dana@dih4society.example", "role": "manager",
+            "partner_id": 0, "password": "violet-tractor-harbour", "token": token}
+    first = client.post("/admin/users/new", data=data)
+    second = client.post("/admin/users/new", data=data)
+    assert first.status_code == 302 and second.status_code == 302
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == "dana@dih4society.example"))
+    assert second.headers["Location"].endswith(f"/admin/users/{user_id}")
+    assert b"already been created" in client.get(second.headers["Location"]).data

@@ -35,6 +35,7 @@ class Person:
         self.errors: list[str] = []
         self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("dialog", lambda dialog: dialog.accept())  # data-confirm questions: "OK"
         self.page.goto("/auth/login")
         self.page.fill("#email", email)
         self.page.fill("#password", PASSWORD)

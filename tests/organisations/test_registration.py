@@ -47,7 +47,7 @@ def test_register_creates_organisation_and_logged_in_applicant(app, client):
     ("caen_code", "25A1", "CAEN"),
     ("headcount", "-1", "Number must be"),
     ("turnover", "abc", "Enter an amount in euros"),
-    ("turnover", "1e30", "Enter an amount in euros"),
+    ("turnover", "1e30", "This amount is too large"),
     ("turnover", "sNaN", "Enter an amount in euros"),
     ("turnover", "1.005", "at most two decimals"),
     ("password", "short", "at least 12"),
@@ -104,3 +104,45 @@ def test_county_list_puts_the_region_first(client):
     text = client.get("/organisations/register").get_data(as_text=True)
     positions = [text.index(f'value="{c}"') for c in ("BH", "BN", "CJ", "MM", "SM", "SJ", "AB")]
     assert positions == sorted(positions)
+
+
+def test_registration_sent_twice_registers_once_and_never_logs_in_the_replay(app, client):
+    import re
+
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"',
+                      client.get("/organisations/register").get_data(as_text=True)).group(1)
+    first = client.post("/organisations/register", data={**GOOD, "token": token})
+    assert first.status_code == 302 and first.headers["Location"].endswith("/organisations/mine")
+    replay = app.test_client().post("/organisations/register", data={**GOOD, "token": token},
+                                    follow_redirects=True)
+    text = replay.get_data(as_text=True)
+    assert "Your organisation is registered. Log in" in text and "Log out" not in text
+    assert _count(app, Organisation) == 1 and _count(app, User) == 1
+
+
+def test_every_wrong_field_is_reported_in_one_round_trip(app, client):
+    # Wrong for the form itself (amount, e-mail, headcount) AND for the rules (check digit,
+    # trade register, CAEN, password): all eight come back together.
+    data = {**GOOD, "fiscal_code": "18547291", "trade_register_no": "K99/x", "caen_code": "25A1",
+            "headcount": "-1", "turnover": "abc", "email": "not-an-email",
+            "password": "short", "confirm": "other"}
+    text = client.post("/organisations/register", data=data).get_data(as_text=True)
+    for message in ("check digit", "Not a valid trade-register", "CAEN", "Number must be",
+                    "Enter an amount in euros", "Invalid email", "at least 12", "differ"):
+        assert message in text, message
+    assert _count(app, Organisation) == 0
+
+
+def test_rule_errors_are_reported_together_when_the_form_itself_is_fine(app, client):
+    data = {**GOOD, "fiscal_code": "18547291", "caen_code": "25A1", "password": "password1234",
+            "confirm": "password1234"}
+    text = client.post("/organisations/register", data=data).get_data(as_text=True)
+    assert "check digit" in text and "CAEN" in text and "too common" in text
+
+
+def test_an_existing_fiscal_code_points_to_an_invitation(app, client):
+    client.post("/organisations/register", data=GOOD)
+    other = app.test_client()
+    text = other.post("/organisations/register", data={**GOOD, "email": "ana@prelucrari.example"}).get_data(
+        as_text=True)
+    assert "already registered" in text and "invite you" in text
