@@ -98,6 +98,11 @@ def seed_competitive_call(password: str) -> list[str]:
                           "2511", 30 + 10 * i, 2_500_000 + 400_000 * i, 1_800_000)
         user = _ensure_user(f"contestant{i}@dih4society.example", f"Contestant {i}", Role.APPLICANT,
                             password, org=org)
+        from ..assessments import services as dma
+        from ..assessments.demo import give_t0
+
+        if dma.latest_submitted(org.id, "T0") is None:  # a first application needs a T0 (issue 11)
+            give_t0(org, maturity=0.3 + 0.05 * i, seed=100 + i)
         service = next(s for s in call.services if s.code == code)
         data = applications.ApplicationData(
             justification="We want to test automation on our own production before we invest in it.",
