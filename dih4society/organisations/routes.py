@@ -131,6 +131,13 @@ def invite():
     if not form.validate_on_submit():
         return _show(org, form, 400)
     try:
+        # Per IP and per invited address (auth/throttle.py), counted even when refused.
+        rate_limit("invite", ip=client_ip(), address=form.email.data)
+    except DomainError as exc:
+        db.session.commit()
+        show_error(form, exc, "email")
+        return _show(org, form, 429)
+    try:
         once.claim(form.token.data, "organisation.invite", current_user.id)
         invitation, token = members.invite(current_user, org, form.email.data)
         once.bind(form.token.data, invitation.id)

@@ -256,3 +256,21 @@ def test_admin_corrects_the_figures_through_the_page(app, client, seeded):
         org = db.session.get(Organisation, org_id)
         assert org.size_class is SizeClass.MEDIUM and org.size_class is not size and org.headcount == 120
         assert "organisation.correct" in _verbs(org_id)
+
+
+def test_invitations_are_rate_limited_per_address(app, client, seeded):
+    """Three invitations to one address an hour (config RATE_LIMITS["invite"]); the fourth
+    is refused with a message and sends nothing."""
+    login(client, "applicant")
+    statuses = []
+    for _ in range(4):
+        token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"',
+                          client.get("/organisations/mine").get_data(as_text=True)).group(1)
+        response = client.post("/organisations/mine/invitations",
+                               data={"email": "spam@tehnoplast.example", "token": token})
+        statuses.append(response.status_code)
+    assert statuses == [302, 302, 302, 429]
+    assert "Too many requests" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(
+            OutboxEmail.recipient == "spam@tehnoplast.example")) == 3
