@@ -224,3 +224,21 @@ def test_a_partner_approver_approves_through_the_page(app, seeded):
         db.session.commit()
     assert staff.post(f"/applications/{other_id}/approve", data={"approve-amount": "10000.00"}).status_code == 403
     assert state_of(app, other_id) is S.IN_REVIEW
+
+
+def test_a_deciders_main_action_is_to_decide_and_says_why_not_to_score(app, seeded):
+    """Issue 10: the manager's primary button on an application they may decide is
+    "Decide", and scoring is offered second, with the four-eyes reason."""
+    with app.app_context():
+        from applications.builders import make_cast
+
+        application = build(make_cast(), S.IN_REVIEW, svc=service("TBI-CYB-01"), requested_cents=1_000_000)
+        app_id = application.id
+        db.session.commit()
+    page = as_user(app, "manager").get(f"/applications/{app_id}").get_data(as_text=True)
+    actions = page[page.index('id="quick-actions"'):page.index("</div>", page.index('id="quick-actions"'))]
+    assert 'class="btn btn-primary" href="#steps" id="decide-action"' in actions
+    assert "btn-outline-secondary" in actions and "Score this application" in actions
+    assert 'id="four-eyes-note"' in page
+    staff = as_user(app, "partner.uo").get(f"/applications/{app_id}").get_data(as_text=True)
+    assert 'id="decide-action"' not in staff  # no approver right: scoring is their main action
