@@ -17,6 +17,7 @@ from .budget.models import (  # noqa: F401
     LedgerKind,
 )
 from .catalogue.models import Category, LegalBasis, Partner, Service  # noqa: F401
+from .core.marks import ChangeMark  # noqa: F401
 from .core.models import AuditEvent, Notification, OutboxEmail  # noqa: F401
 from .organisations.models import Organisation, OrgKind, SizeClass  # noqa: F401
 from .reviews.models import Recommendation, Review, RubricCriterion  # noqa: F401
