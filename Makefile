@@ -54,7 +54,7 @@ lint: install-test
 	$(BIN)/ruff check .
 
 bench: install-test
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks targets
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 import sqlalchemy as sa
 from stdnum.ro import cui
@@ -214,7 +215,7 @@ def seed(password: str, scale: int = 0) -> str:
     if sent:
         lines.append(f"outbox: {sent} demo notification e-mail(s) sent")
     if scale:
-        lines.append(seed_scale(scale))
+        lines.append(seed_scale(scale, scale_envelope=True))
         from .assessments.demo import seed_scale_assessments
         lines.append(seed_scale_assessments())
         from .calls.demo import seed_scale_calls
@@ -233,8 +234,35 @@ SCALE_STATES = [AppState.DRAFT, AppState.SUBMITTED, AppState.IN_REVIEW, AppState
 COMMITTED_STATES = {AppState.APPROVED, AppState.IN_DELIVERY, AppState.DELIVERED}
 
 
-def seed_scale(n: int, apps_per_org: int = 4, seed_value: int = 2026) -> str:
-    """Bulk-insert `n` organisations with applications, keeping the ledger consistent."""
+def _grow_envelope(n: int, apps_per_org: int, services, accounts) -> None:
+    """Add to the envelope, then move to each account, what `n` organisations' applications
+    are expected to commit there (5 in 12 states commit money; 20 % headroom)."""
+    if not services:
+        return
+    share = Fraction(5, 12) * n * apps_per_org / len(services) * Fraction(6, 5)
+    need = {key: int(share * sum(s.market_value_cents for s in services if (s.partner_id, s.category) == key))
+            for key in accounts}
+    total = sum(need.values())
+    settings = budget.get_settings()
+    if not total or settings is None:
+        return
+    budget.set_envelope(None, settings.envelope_cents + total, settings.eu_share_percent)
+    reserve = budget.reserve_account()
+    for key, amount in need.items():
+        if amount:
+            budget.transfer(None, reserve, accounts[key], amount, f"scale:{n}:{accounts[key].id}",
+                            note="seed-demo --scale: the envelope grows with the data")
+    db.session.flush()
+    for account in accounts.values():
+        db.session.refresh(account)
+
+
+def seed_scale(n: int, apps_per_org: int = 4, seed_value: int = 2026, *, scale_envelope: bool = False) -> str:
+    """Bulk-insert `n` organisations with applications, keeping the ledger consistent.
+
+    `scale_envelope` (``seed-demo --scale``) first grows the envelope and each account
+    by what the new applications are expected to commit, so large data keeps realistic
+    proportions of every state instead of mostly rejections."""
     rng = random.Random(seed_value)
     codes = [fiscal_code(20_000_000 + i) for i in range(n)]
     have = set(db.session.scalars(sa.select(Organisation.fiscal_code).where(
@@ -248,6 +276,8 @@ def seed_scale(n: int, apps_per_org: int = 4, seed_value: int = 2026) -> str:
     services = db.session.scalars(sa.select(Service).where(Service.active.is_(True))).all()
     accounts = {(a.partner_id, a.category): a for a in db.session.scalars(
         sa.select(BudgetAccount).where(BudgetAccount.is_reserve.is_(False)))}
+    if scale_envelope and n - len(have):
+        _grow_envelope(n - len(have), apps_per_org, services, accounts)
     room = {key: acc.available_cents for key, acc in accounts.items()}
     pw_hash = hash_password("scale-user-password-not-for-login")
     counties = list(TOWNS)

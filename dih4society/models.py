@@ -18,6 +18,7 @@ from .budget.models import (  # noqa: F401
 )
 from .calls.models import Call, SelectionMode, call_services  # noqa: F401
 from .catalogue.models import Category, LegalBasis, Partner, Service  # noqa: F401
+from .core.marks import ChangeMark  # noqa: F401
 from .core.models import AuditEvent, FormStash, FormSubmission, Notification, OutboxEmail  # noqa: F401
 from .organisations.models import Invitation, Organisation, OrgKind, SizeClass  # noqa: F401
 from .reviews.models import Recommendation, Review, RubricCriterion  # noqa: F401

@@ -115,7 +115,9 @@ class Application(db.Model):
             "OR approved_cents IS NOT NULL",
             name="approved_has_amount",
         ),
-        sa.Index("ix_applications_state_submitted", "state", "submitted_at"),
+        # The queue: keyset pages in (submitted_at, id) order, all states or one.
+        sa.Index("ix_applications_state_submitted_id", "state", "submitted_at", "id"),
+        sa.Index("ix_applications_submitted_id", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,10 +12,12 @@ from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..catalogue.models import Category, Service
+from ..core import marks
 from ..core.models import AuditEvent
 from ..extensions import db
 from ..organisations.models import Organisation, OrgKind
@@ -54,7 +56,9 @@ class QueueFilters:
 def _filtered(stmt, f: QueueFilters, viewer: User, with_state: bool = True):
     """Apply the filters; drafts are never in the queue, nor applications the viewer
     declared a conflict of interest for."""
-    stmt = stmt.where(Application.state != AppState.DRAFT)
+    # Submitted once (a draft withdrawn before submission never reached the hub); the
+    # condition also lets the (submitted_at, id) index serve the queue's order.
+    stmt = stmt.where(Application.state != AppState.DRAFT, Application.submitted_at.is_not(None))
     stmt = stmt.where(~sa.exists().where(
         Review.application_id == Application.id, Review.reviewer_id == viewer.id,
         Review.conflict_declared.is_(True)))
@@ -125,10 +129,61 @@ def queue_statement(f: QueueFilters, viewer: User):
 
 
 def state_counts(f: QueueFilters, viewer: User) -> dict[AppState, int]:
-    """How many applications per state under the other filters (one GROUP BY)."""
-    stmt = sa.select(Application.state, sa.func.count(Application.id)).group_by(Application.state)
-    rows = db.session.execute(_filtered(stmt, f, viewer, with_state=False)).all()
-    return {state: count for state, count in rows}
+    """How many applications per state under the other filters (one GROUP BY, computed
+    once per change mark, filters and viewer: see core/marks.py)."""
+    def compute() -> dict[AppState, int]:
+        stmt = sa.select(Application.state, sa.func.count(Application.id)).group_by(Application.state)
+        rows = db.session.execute(_filtered(stmt, f, viewer, with_state=False)).all()
+        return {state: count for state, count in rows}
+
+    key = tuple(sorted((k, v) for k, v in f.as_args().items() if k != "state"))
+    return marks.cached(("applications.queue.counts", viewer.id, key), compute)
+
+
+class QueuePage(Pagination):
+    """One page of the queue. "Next" links carry the last row's (submitted_at, id), so
+    the next page starts there through the index (keyset) whatever its depth; a page
+    asked for by number uses an offset. The total is given (from the state counts),
+    so no count query runs."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].limit(self.per_page)
+        after = self._query_args.get("after")
+        if after is not None and self.page > 1:
+            when, ident = after
+            stmt = stmt.where(sa.tuple_(Application.submitted_at, Application.id)
+                              > sa.tuple_(sa.literal(when, Application.submitted_at.type), sa.literal(ident)))
+        else:
+            stmt = stmt.offset((self.page - 1) * self.per_page)
+        return list(db.session.scalars(stmt).unique())
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+    @property
+    def cursor(self) -> str:
+        """The keyset of the last row, for the next page's link."""
+        last = self.items[-1]
+        return f"{last.submitted_at.astimezone(UTC).isoformat()}~{last.id}"
+
+
+def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """``2026-05-01T10:00:00+00:00~123`` -> (datetime, id); None when malformed."""
+    try:
+        stamp, ident = (value or "").split("~")
+        when = datetime.fromisoformat(stamp)
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)), int(ident)
+    except ValueError:
+        return None
+
+
+def queue_page(f: QueueFilters, viewer: User, per_page: int, page: int, after: str | None = None) -> tuple[
+        QueuePage, dict[AppState, int]]:
+    """The page of the queue and the counts per state (the page's total comes from them)."""
+    counts = state_counts(f, viewer)
+    total = counts.get(f.state, 0) if f.state else sum(counts.values())
+    return QueuePage(page=page, per_page=per_page, error_out=False, select=queue_statement(f, viewer),
+                     total=total, after=parse_cursor(after)), counts
 
 
 def for_organisation(organisation_id: int) -> list[Application]:

@@ -75,9 +75,11 @@ def queue():
         county=request.args.get("county") if request.args.get("county") in current_app.config["COUNTIES"] else None,
         submitted_from=date_arg("from"), submitted_to=date_arg("to"),
         waiting=request.args.get("waiting") == "1")
-    page = db.paginate(queries.queue_statement(f, current_user),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    counts = queries.state_counts(f, current_user)
+    page, counts = queries.queue_page(f, current_user, current_app.config["PAGE_SIZE"],
+                                      max(request.args.get("page", 1, type=int), 1), request.args.get("after"))
+    if page.has_next:
+        page.next_url = url_for("applications.queue", page=page.next_num, after=page.cursor,
+                                **{k: v for k, v in f.as_args().items() if v})
     waiting = queries.waiting_count(current_user)
     partners = db.session.scalars(sa.select(Partner).order_by(Partner.name)).all()
     return render_template("applications/queue.html", page=page, f=f, counts=counts, partners=partners,

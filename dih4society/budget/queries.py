@@ -144,7 +144,7 @@ class Beneficiary:
         return self.committed + self.spent
 
 
-PIPELINE_STATES = (AppState.SUBMITTED, AppState.IN_REVIEW)
+PIPELINE_STATES = (AppState.SUBMITTED, AppState.IN_REVIEW, AppState.AWAITING_SECOND)
 
 _le = LedgerEntry
 _COMMITTED = sa.func.coalesce(sa.func.sum(sa.case(

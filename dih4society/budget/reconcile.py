@@ -166,6 +166,7 @@ def verify() -> VerifyResult:
             problems.append(f"undertaking group {group}: {total} aid under {basis.value} in the "
                             f"window, over the ceiling of {ceiling}")
     problems += _verify_calls(committed_expr, spent_expr)
+    problems += _summary_problems(totals)
     return VerifyResult(problems, totals, len(accounts), entries)
 
 
@@ -193,4 +194,36 @@ def _verify_calls(committed_expr, spent_expr) -> list[str]:
         if call.cap_cents is not None and sum(ledger) > call.cap_cents:
             problems.append(f"call {call.id} ({call.title_en}): {sum(ledger)} committed or spent, "
                             f"over its cap of {call.cap_cents}")
+    return problems
+
+
+def _summary_problems(totals: dict[str, int]) -> list[str]:
+    """The dashboard's summaries (kept in the cache by change mark, core/marks.py) against
+    a fresh computation and against the ledger totals above."""
+    from ..applications.models import Application
+    from ..core import marks
+    from . import queries
+
+    problems: list[str] = []
+    fresh = queries.dashboard()
+    cached = marks.cached(("budget.dashboard.figures",), queries.dashboard)
+    if cached != fresh:
+        problems.append("the cached dashboard figures differ from the ledger's at the current change mark")
+    committed, spent = totals["committed"], totals["spent"]
+    for name, flows in (("kind of organisation", fresh.kinds), ("county", fresh.counties)):
+        if (sum(f.committed for f in flows), sum(f.spent for f in flows)) != (committed, spent):
+            problems.append(f"the dashboard's money per {name} does not add up to committed {committed} "
+                            f"and spent {spent}")
+    months = fresh.months
+    if (sum(m.committed - m.released - m.spent for m in months), sum(m.spent for m in months)) != (committed, spent):
+        problems.append("the dashboard's movements per month do not add up to the ledger's committed and spent")
+    if (fresh.totals.committed, fresh.totals.spent) != (committed, spent):
+        problems.append("the dashboard's totals differ from the accounts' balances")
+    waiting = dict(db.session.execute(
+        sa.select(Application.state, sa.func.count(Application.id))
+        .where(Application.state.in_(queries.PIPELINE_STATES)).group_by(Application.state)).all())
+    for row in fresh.pipeline.rows:
+        if row.count != int(waiting.get(row.state, 0)):
+            problems.append(f"the dashboard's pipeline shows {row.count} {row.state.value}, the applications "
+                            f"{waiting.get(row.state, 0)}")
     return problems

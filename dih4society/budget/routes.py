@@ -13,13 +13,16 @@ import uuid
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from .. import charts
 from ..auth.models import Role
 from ..catalogue.models import Category, Partner
+from ..core import marks
 from ..core.audit import record_denied
 from ..core.errors import DomainError
 from ..core.forms import show_error
@@ -53,7 +56,14 @@ def dashboard():
     partner staff get their own partner's budget page."""
     if current_user.role is Role.PARTNER_STAFF:
         return _partner_page(current_user.partner)
-    data = queries.dashboard()
+    is_admin = current_user.role is Role.ADMIN
+    body = marks.cached(("budget.dashboard", str(get_locale()), is_admin), lambda: _dashboard_body(is_admin))
+    return render_template("budget/dashboard.html", body=body)
+
+
+def _dashboard_body(is_admin: bool) -> Markup:
+    """The figures, charts and tables: the same for every manager at one change mark."""
+    data = marks.cached(("budget.dashboard.figures",), queries.dashboard)
     svg = {
         "monthly": charts.svg_markup(
             charts.monthly_chart(data.months, data.totals.envelope, width=1000, height=300),
@@ -68,8 +78,8 @@ def dashboard():
         "counties": charts.svg_markup(charts.county_chart(data.counties, width=560),
                                       _("Money per county: spent and committed"), "chart-counties"),
     }
-    return render_template("budget/dashboard.html", d=data, svg=svg,
-                           pipeline_by_partner=data.pipeline.by_partner)
+    return Markup(render_template("budget/_dashboard_body.html", d=data, svg=svg,
+                                  pipeline_by_partner=data.pipeline.by_partner, is_admin=is_admin))
 
 
 @bp.get("/partners/<int:partner_id>")
@@ -84,12 +94,19 @@ def partner_budget(partner_id: int):
 
 
 def _partner_page(partner: Partner):
-    data = partner_queries.partner_budget(partner, see_all=can_see_beneficiaries_of_all_partners(current_user))
+    see_all = can_see_beneficiaries_of_all_partners(current_user)
+    own = current_user.role is Role.PARTNER_STAFF
+    body = marks.cached(("budget.partner", partner.id, see_all, own, str(get_locale())),
+                        lambda: _partner_body(partner, see_all, own))
+    return render_template("budget/partner.html", body=body, partner_name=partner.name)
+
+
+def _partner_body(partner: Partner, see_all: bool, own: bool) -> Markup:
+    data = partner_queries.partner_budget(partner, see_all=see_all)
     svg = charts.svg_markup(charts.category_chart(data.accounts, width=560),
                             _("%(partner)s per EDIH category: spent, committed, available", partner=partner.name),
                             "chart-partner-accounts")
-    return render_template("budget/partner.html", d=data, svg=svg,
-                           own=current_user.role is Role.PARTNER_STAFF)
+    return Markup(render_template("budget/_partner_body.html", d=data, svg=svg, own=own))
 
 
 # --- budget set-up (admins) ------------------------------------------------------------------

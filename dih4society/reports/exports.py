@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
 
-from ..core.money import from_cents
+from . import xlsx
 
 TEXT, MONEY, INT, DATE, DATETIME = "text", "money", "int", "date", "datetime"
 MONEY_FORMAT = "#,##0.00"
@@ -97,18 +95,33 @@ def _safe_text(value: Any) -> Any:
     return value
 
 
-def _csv_value(kind: str, value: Any, tz: ZoneInfo) -> Any:
-    if value is None:
-        return ""
-    if kind == TEXT:
-        return _safe_text(value)
-    if kind == MONEY:
-        return str(from_cents(value))
-    if kind == DATETIME:
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-    if kind == DATE:
-        return value.isoformat()
-    return value
+def _plain_cents(cents: int) -> str:
+    """1234567 -> '12345.67', -5 -> '-0.05' (what ``str(from_cents(x))`` gives, faster)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{rest:02d}"
+
+
+def _csv_converters(columns: Sequence[ExportColumn], tz: ZoneInfo) -> list[Any]:
+    """One function per column: value -> CSV text (empty for None; money as plain
+    decimals, times in the hub's time zone, formula-like text neutralised)."""
+    def text(v):
+        return "" if v is None else _safe_text(v)
+
+    def money(v):
+        return "" if v is None else _plain_cents(v)
+
+    def when(v):
+        return "" if v is None else v.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+    def day(v):
+        return "" if v is None else v.isoformat()
+
+    def other(v):
+        return "" if v is None else v
+
+    by_kind = {TEXT: text, MONEY: money, DATETIME: when, DATE: day}
+    return [by_kind.get(c.kind, other) for c in columns]
 
 
 def csv_chunks(columns: Sequence[ExportColumn], rows: Iterable[Sequence[Any]], *,
@@ -121,15 +134,18 @@ def csv_chunks(columns: Sequence[ExportColumn], rows: Iterable[Sequence[Any]], *
     yield BOM + buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
-    kinds = [c.kind for c in columns]
-    n = 0
+    converters = _csv_converters(columns, tz)
+    batch: list[list[Any]] = []
     for row in rows:
-        writer.writerow([_csv_value(k, v, tz) for k, v in zip(kinds, row, strict=True)])
-        n += 1
-        if n % CSV_BATCH == 0:
+        batch.append([convert(v) for convert, v in zip(converters, row, strict=True)])
+        if len(batch) >= CSV_BATCH:
+            writer.writerows(batch)
+            batch.clear()
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+    if batch:
+        writer.writerows(batch)
     rest = buffer.getvalue()
     if rest:
         yield rest
@@ -143,63 +159,57 @@ def csv_bytes(columns: Sequence[ExportColumn], rows: Iterable[Sequence[Any]], **
 def xlsx_bytes(columns: Sequence[ExportColumn], rows: Iterable[Sequence[Any]], *, title: str,
                timezone: str = "Europe/Bucharest") -> bytes:
     """An XLSX workbook with one sheet: bold frozen header, typed cells, euro formats."""
-    tz = ZoneInfo(timezone)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_sheet_title(title))
-    for i, col in enumerate(columns):
-        ws.column_dimensions[_col_letter(i)].width = col.width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDE5EE")
-    header = []
-    for col in columns:
-        cell = WriteOnlyCell(ws, value=col.header)
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-        header.append(cell)
-    ws.append(header)
-    kinds = [c.kind for c in columns]
-    for row in rows:
-        out = []
-        for kind, value in zip(kinds, row, strict=True):
-            if value is None:
-                out.append(None)
-            elif kind == MONEY:
-                cell = WriteOnlyCell(ws, value=from_cents(value))
-                cell.number_format = MONEY_FORMAT
-                out.append(cell)
-            elif kind == DATETIME:
-                cell = WriteOnlyCell(ws, value=value.astimezone(tz).replace(tzinfo=None))
-                cell.number_format = "yyyy-mm-dd hh:mm"
-                out.append(cell)
-            elif kind == DATE:
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = "yyyy-mm-dd"
-                out.append(cell)
-            elif kind == TEXT and isinstance(value, str) and value.startswith("="):
-                # A string cell, not a formula (openpyxl stores "=…" as a formula).
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"
-                out.append(cell)
-            else:
-                out.append(value)
-        ws.append(out)
     buffer = io.BytesIO()
-    wb.save(buffer)
+    write_xlsx(buffer, columns, rows, title=title, timezone=timezone)
     return buffer.getvalue()
+
+
+def xlsx_file(columns: Sequence[ExportColumn], rows: Iterable[Sequence[Any]], *, title: str,
+              timezone: str = "Europe/Bucharest") -> IO[bytes]:
+    """The workbook in a temporary file, rewound (the routes stream it from there, so a
+    200,000-row export does not sit in memory: openpyxl's write-only mode keeps no rows
+    either)."""
+    out = tempfile.TemporaryFile()
+    write_xlsx(out, columns, rows, title=title, timezone=timezone)
+    out.seek(0)
+    return out
+
+
+def write_xlsx(out: IO[bytes], columns: Sequence[ExportColumn], rows: Iterable[Sequence[Any]], *, title: str,
+               timezone: str = "Europe/Bucharest") -> None:
+    """Write the workbook to the binary file `out`, row by row (`reports.xlsx`)."""
+    tz = ZoneInfo(timezone)
+
+    def money(ref: str, cents: int) -> str:
+        return xlsx.number_cell(ref, cents / 100, xlsx.MONEY)
+
+    def when(ref: str, value: datetime) -> str:
+        return xlsx.number_cell(ref, xlsx.serial(value.astimezone(tz).replace(tzinfo=None)), xlsx.DATETIME)
+
+    def day(ref: str, value: date) -> str:
+        return xlsx.number_cell(ref, xlsx.serial(value), xlsx.DATE)
+
+    def number(ref: str, value: Any) -> str:
+        return xlsx.number_cell(ref, value) if isinstance(value, int | float) else xlsx.text_cell(ref, value)
+
+    by_kind = {TEXT: xlsx.text_cell, MONEY: money, DATETIME: when, DATE: day, INT: number}
+    xlsx.write(out, _sheet_title(title), [c.header for c in columns], [c.width for c in columns],
+               [by_kind.get(c.kind, xlsx.text_cell) for c in columns], rows)
+
+
+def stream_file(file: IO[bytes], chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+    """The file's bytes in chunks, closing it at the end (a streamed response body)."""
+    try:
+        while chunk := file.read(chunk_size):
+            yield chunk
+    finally:
+        file.close()
 
 
 def _sheet_title(title: str) -> str:
     for ch in "[]:*?/\\":
         title = title.replace(ch, " ")
     return title[:31] or "Sheet"
-
-
-def _col_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
 
 
 def stamp(prefix: str, when: datetime | date, ext: str) -> str:

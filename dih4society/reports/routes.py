@@ -41,7 +41,7 @@ from ..extensions import db
 from ..organisations.models import Organisation, OrgKind
 from . import documents, queries
 from .access import can_get_aid_notice, can_get_decision_letter
-from .exports import csv_chunks, export_columns, stamp, xlsx_bytes
+from .exports import csv_chunks, export_columns, stamp, stream_file, xlsx_file
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -214,9 +214,11 @@ def _send_export(name: str, fmt: str, rows, sheet_title: str) -> Response:
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
         response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
         return response
-    return send_file(io.BytesIO(xlsx_bytes(columns, rows, title=sheet_title, timezone=tz)),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     as_attachment=True, download_name=download)
+    # Written to a temporary file row by row, then streamed from it: memory stays flat.
+    response = Response(stream_file(xlsx_file(columns, rows, title=sheet_title, timezone=tz)),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
+    return response
 
 
 @bp.get("/export/applications.<fmt>")

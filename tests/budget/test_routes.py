@@ -104,18 +104,42 @@ def test_dashboard_totals_agree_with_the_ledger(app, demo, login_as):
     assert d.pipeline.count > 0 and d.pipeline.requested > 0
 
 
-def test_dashboard_query_count_does_not_grow_with_the_data(app, demo, client):
+@pytest.mark.parametrize("cache", [False, True], ids=["computed", "cached"])
+def test_dashboard_query_count_does_not_grow_with_the_data(app, demo, client, cache):
+    """Computed (the first request after a change) and cached (every other one): the
+    same number of queries at both sizes; a cached page reads the change mark only."""
     from conftest import login
 
+    app.config["SUMMARY_CACHE"] = cache
     login(client, "manager")
-    client.get("/budget/")  # warm up (first-request set-up)
+    client.get("/budget/")  # warm up (first-request set-up, and the cache when on)
     with count_queries(app) as small:
         assert client.get("/budget/").status_code == 200
     scale(app, 150)  # five times the organisations, applications and ledger entries
+    client.get("/budget/")
     with count_queries(app) as large:
         assert client.get("/budget/").status_code == 200
     assert len(small) == len(large), (len(small), len(large))
-    assert len(small) <= 15
+    assert len(small) <= (6 if cache else 15)
+
+
+def test_the_cached_dashboard_follows_every_committed_change(app, demo, login_as):
+    from dih4society.budget import services
+    from dih4society.budget.models import BudgetAccount
+
+    client = login_as("admin")
+    before = client.get("/budget/").get_data(as_text=True)
+    assert client.get("/budget/").get_data(as_text=True) == before  # served from the cache
+    with app.app_context():
+        reserve = db.session.scalar(sa.select(BudgetAccount).where(BudgetAccount.is_reserve.is_(True)))
+        target = db.session.scalar(sa.select(BudgetAccount).where(BudgetAccount.is_reserve.is_(False))
+                                   .order_by(BudgetAccount.id))
+        services.transfer(None, reserve, target, 1_000, "test:cache")
+        db.session.commit()
+    after = client.get("/budget/").get_data(as_text=True)
+    assert after != before
+    assert re.search(r'id="kpi-allocated">([^<]+)<', after).group(1) != re.search(
+        r'id="kpi-allocated">([^<]+)<', before).group(1)
 
 
 def test_aid_register_query_count_does_not_grow_with_the_data(app, demo, client):

@@ -76,3 +76,26 @@ def test_verify_catches_an_envelope_that_the_accounts_do_not_hold(app):
         db.session.rollback()
     assert not result.ok
     assert any("the envelope is" in p for p in result.problems)
+
+
+def test_verify_checks_the_cached_dashboard_summaries(app):
+    """A cached summary that no longer matches the ledger at the current mark is a problem."""
+    from dataclasses import replace
+
+    from dih4society.budget import queries
+    from dih4society.budget.reconcile import verify
+    from dih4society.core import marks
+
+    _books(app)
+    with app.app_context():
+        assert verify().ok
+        mark = marks.current()
+        good = queries.dashboard()
+        broken = replace(good, totals=replace(good.totals, committed=good.totals.committed + 1))
+        marks.cached(("budget.dashboard.figures",), lambda: broken, mark=mark + 1)  # another mark: ignored
+        assert verify().ok
+        marks.clear()
+        marks.cached(("budget.dashboard.figures",), lambda: broken, mark=mark)
+        result = verify()
+    assert not result.ok
+    assert any("cached dashboard figures" in p for p in result.problems)
