@@ -154,6 +154,21 @@ def conflict_declared(key: str) -> Callable:
     return done
 
 
+def audits(*verbs: str) -> Callable:
+    """The request wrote an audit event with one of `verbs` (newer than the last one
+    before the request): the step happened, it was not a refusal redirect."""
+    def done(app, client, ids, response):
+        import sqlalchemy as sa
+
+        from dih4society.core.models import AuditEvent
+        from dih4society.extensions import db
+
+        found = _query(app, lambda: db.session.scalars(sa.select(AuditEvent.verb).where(
+            AuditEvent.id > ids["_audit_before"], AuditEvent.verb.in_(verbs))).all())
+        assert found, (verbs, response.headers.get("Location"))
+    return done
+
+
 def redirects_to(template: str) -> Callable:
     def done(app, client, ids, response):
         assert response.headers["Location"].endswith(template.format(**ids)), response.headers["Location"]
@@ -210,11 +225,14 @@ CASES: dict[str, Case] = {
     # issue 8 §4: members invite and remove colleagues of their own organisation (others: 404);
     # admins correct an organisation's figures.
     "organisations.invite": Case("/organisations/mine/invitations", "POST", allowed=frozenset({APPLICANT}),
-                                 ok_status=(302,), hidden=True, data={"email": "new.colleague@example.org"}),
+                                 ok_status=(302,), hidden=True, data={"email": "new.colleague@example.org"},
+                                 done=audits("organisation.invite")),
     "organisations.revoke_invitation": Case("/organisations/mine/invitations/{invitation_id}/revoke", "POST",
-                                            allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True),
+                                            allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True,
+                                            done=audits("organisation.invitation_revoked")),
     "organisations.remove_member": Case("/organisations/mine/members/{colleague_id}/remove", "POST",
-                                        allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True),
+                                        allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True,
+                                        done=user_inactive("colleague_id")),
     "organisations.edit": Case("/organisations/{org_id}/edit", allowed=frozenset({ADMIN})),
     "catalogue.index": Case("/catalogue/"),
     "catalogue.detail": Case("/catalogue/{service_id}"),
@@ -327,41 +345,49 @@ CASES: dict[str, Case] = {
     "calls.create": Case("/calls/new", allowed=MANAGERS),
     "calls.edit": Case("/calls/{call_id}/edit", allowed=MANAGERS),
     "calls.ranking_page": Case("/calls/{competitive_call_id}/ranking", allowed=MANAGERS),
+    # Nothing to decide in the matrix's closed call: the manager is taken back to the ranking.
     "calls.decide": Case("/calls/{competitive_call_id}/decide", "POST", allowed=frozenset({MANAGER}),
-                         ok_status=(302,)),
-    "calls.publish": Case("/calls/{competitive_call_id}/publish", "POST", allowed=MANAGERS, ok_status=(302,)),
+                         ok_status=(302,), done=redirects_to("/calls/{competitive_call_id}/ranking")),
+    "calls.publish": Case("/calls/{competitive_call_id}/publish", "POST", allowed=MANAGERS, ok_status=(302,),
+                          done=audits("call.results_published")),
     # voucher agreements (issue 12): the beneficiary, the delivering partner's staff (partner@),
     # managers and admins see it, anyone else 404; only the beneficiary accepts or uploads, only the
     # delivering partner's staff check an upload, only managers extend.
     "vouchers.agreement": Case("/vouchers/{approved_app_id}/agreement", hidden=True),
     "vouchers.agreement_pdf": Case("/vouchers/{approved_app_id}/agreement.pdf", hidden=True),
     # (already accepted: a second acceptance books nothing and redirects)
-    "vouchers.accept": Case("/vouchers/{approved_app_id}/accept", "POST", allowed=frozenset({APPLICANT}),
+    "vouchers.accept": Case("/vouchers/{unaccepted_app_id}/accept", "POST", allowed=frozenset({APPLICANT}),
                             ok_status=(302,), data={"accept-full_name": "Andrei Bălan", "accept-confirm": "y",
-                                                    "accept-content_hash": "x"}),
+                                                    "accept-content_hash": "{unaccepted_agreement_hash}"},
+                            done=audits("agreement.accept")),
     "vouchers.upload": Case("/vouchers/{unaccepted_app_id}/upload", "POST", allowed=frozenset({APPLICANT}),
-                            ok_status=(302,), data={"upload-file": (SAMPLE_PDF, "signed.pdf")}),
+                            ok_status=(302,), data={"upload-file": (SAMPLE_PDF, "signed.pdf")},
+                            done=audits("agreement.upload_signed")),
     "vouchers.signed": Case("/vouchers/{uploaded_app_id}/signed.pdf", hidden=True),
     "vouchers.check": Case("/vouchers/{uploaded_app_id}/check", "POST", allowed=frozenset({STAFF}),
-                           ok_status=(302,)),
+                           ok_status=(302,), done=audits("agreement.accept")),
     "vouchers.extend": Case("/vouchers/{approved_app_id}/extend", "POST", allowed=frozenset({MANAGER}),
-                            ok_status=(302,), data={"extend-reason": "The partner's lab was closed for a month."}),
+                            ok_status=(302,), data={"extend-reason": "The partner's lab was closed for a month."},
+                            done=audits("agreement.extend")),
     "reports.export_aid_register": Case("/reports/export/aid-register.csv", allowed=MANAGERS),
     # digital maturity (issue #11): an organisation's assessments are its own (others: 404) and
     # hub staff's; answering is the organisation's (or the assisting staff member's). Staff start
     # assisted interviews and waive T0; the satisfaction form is the beneficiary's; the Impact page
     # is for hub staff, the reporting exports for managers. More in tests/assessments.
     "assessments.mine": Case("/assessments/", allowed=frozenset({APPLICANT})),
-    "assessments.start": Case("/assessments/start", "POST", allowed=frozenset({APPLICANT}), ok_status=(302,)),
+    "assessments.start": Case("/assessments/start", "POST", allowed=frozenset({APPLICANT}), ok_status=(302,),
+                              done=redirects_to("/assessments/{dma_draft_id}")),  # the open draft, not a new one
     "assessments.fill": Case("/assessments/{dma_draft_id}"),
     "assessments.result": Case("/assessments/{other_dma_t0_id}/result", allowed=HUB, hidden=True),
     "assessments.result_pdf": Case("/assessments/{dma_t0_id}/result.pdf"),
     "assessments.organisation": Case("/assessments/organisations/{org_id}", allowed=HUB),
     "assessments.assist": Case("/assessments/organisations/{org_id}/assist", "POST",
-                               allowed=frozenset({STAFF, MANAGER}), ok_status=(302,)),
+                               allowed=frozenset({STAFF, MANAGER}), ok_status=(302,),
+                               done=redirects_to("/assessments/{dma_draft_id}")),
     "assessments.waive": Case("/assessments/organisations/{other_org_id}/waive", "POST",
                               allowed=frozenset({STAFF, MANAGER}), ok_status=(302,),
-                              data={"waiver-reason": "Urgent cybersecurity incident, assessed by phone."}),
+                              data={"waiver-reason": "Urgent cybersecurity incident, assessed by phone."},
+                              done=audits("dma.waive_t0")),
     "assessments.rate": Case("/assessments/satisfaction/{closed_app_id}", allowed=frozenset({APPLICANT})),
     "assessments.impact_page": Case("/assessments/impact", allowed=HUB),
     "assessments.export": Case("/assessments/export/assessments.csv", allowed=MANAGERS),
