@@ -12,7 +12,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from applications.builders import make_cast, review
+from applications.builders import accept_agreement, make_cast, review
 from browser.test_workflow_journey import Person
 from conftest import PASSWORD
 from factories import make_org, make_user
@@ -104,6 +104,7 @@ def test_t0_apply_close_t1_result(browser, live_server, app, seeded, artifacts_d
             apps.start_review(cast.reviewer, application)
             review(cast.reviewer, application)
             apps.approve(cast.manager, application, application.requested_cents)
+            accept_agreement(application.created_by, application)  # the voucher agreement first (issue 12)
             apps.start_delivery(cast.deliverer, application)
             apps.record_delivery(cast.deliverer, application, utcnow().date(), "Two weeks of sanding trials.",
                                  application.approved_cents)

@@ -43,7 +43,7 @@ pytestmark = pytest.mark.slow
 
 TODAY = date(2026, 6, 15)
 CEILINGS = {"de_minimis": 8_000 * EUR, "gber_28": 6_000 * EUR}  # low: refusals happen
-FUNDING = 40_000 * EUR  # per account
+FUNDING = 25_000 * EUR  # per account (small, so account refusals happen in every run)
 _runs = itertools.count(1)
 OUTCOMES: Counter[str] = Counter()  # what the examples did, to prove they did something
 
@@ -224,7 +224,7 @@ def test_random_money_movements_keep_every_invariant(app):
     app.config["AID_CEILINGS_CENTS"] = dict(CEILINGS)
     with app.app_context():
         run_state_machine_as_test(make_machine(), settings=settings(
-            max_examples=25, stateful_step_count=30, deadline=None,
+            max_examples=25, stateful_step_count=30, deadline=None, derandomize=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     print(f"\n[{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}] "
           f"state machine outcomes: {dict(sorted(OUTCOMES.items()))}")
