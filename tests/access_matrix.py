@@ -43,6 +43,8 @@ PUBLIC = {
     "auth.forgot_password": "/auth/forgot",
     "auth.reset_password": None,  # needs a signed token; tested in tests/auth
     "organisations.register": "/organisations/register",
+    "catalogue.index": "/catalogue/",
+    "catalogue.detail": None,  # needs a service id; visitors' read-only view tested in tests/catalogue
 }
 
 CASES: dict[str, Case] = {
@@ -52,8 +54,6 @@ CASES: dict[str, Case] = {
     "auth.logout_everywhere": Case("/auth/logout-everywhere", "POST", ok_status=(302,)),
     "organisations.mine": Case("/organisations/mine", allowed=frozenset({APPLICANT}), hidden=True),
     "organisations.detail": Case("/organisations/{other_org_id}", allowed=HUB, hidden=True),
-    "catalogue.index": Case("/catalogue/"),
-    "catalogue.detail": Case("/catalogue/{service_id}"),
     "catalogue.create": Case("/catalogue/new", allowed=frozenset({ADMIN})),
     "catalogue.edit": Case("/catalogue/{service_id}/edit", allowed=frozenset({ADMIN})),
     "admin.users": Case("/admin/users", allowed=frozenset({ADMIN})),

@@ -57,7 +57,7 @@ def new_user():
         partner = db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None
         try:
             user = create_user(form.email.data, form.password.data, form.full_name.data, role,
-                               partner=partner if role is Role.PARTNER_STAFF else None,
+                               partner=partner,
                                actor=current_user)
         except DomainError as exc:
             db.session.rollback()

@@ -21,6 +21,9 @@ def change_role(actor: User, user: User, role: Role, partner_id: int | None) -> 
     partner = db.session.get(Partner, partner_id) if partner_id else None
     if role is Role.PARTNER_STAFF and partner is None:
         raise DomainError(_("Partner staff belong to a partner: choose one."), "partner_id")
+    if partner is not None and role is not Role.PARTNER_STAFF:
+        raise DomainError(_("Only partner staff belong to a partner: leave the partner empty for the role "
+                            "%(role)s.", role=role.label), "partner_id")
     before = {"role": user.role.value, "partner_id": user.partner_id}
     user.role = role
     user.partner_id = partner.id if role is Role.PARTNER_STAFF and partner else None

@@ -104,7 +104,7 @@ def new():
     if service is None or not service.active:
         abort(404)
     if not service.is_eligible_kind(current_user.organisation.kind):
-        flash(_("%(kind)s organisations cannot apply for %(service)s.",
+        flash(_("%(service)s is not open to this kind of organisation (%(kind)s).",
                 kind=current_user.organisation.kind.label, service=service.name), "warning")
         return redirect(url_for("catalogue.detail", service_id=service.id))
     form = ApplicationForm()

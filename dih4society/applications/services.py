@@ -96,7 +96,7 @@ def _check_service(application_or_service: Service, organisation) -> None:
     if not service.active:
         raise DomainError(_("This service is no longer offered."))
     if not service.is_eligible_kind(organisation.kind):
-        raise DomainError(_("%(kind)s organisations cannot apply for %(service)s.",
+        raise DomainError(_("%(service)s is not open to this kind of organisation (%(kind)s).",
                             kind=organisation.kind.label, service=service.name))
 
 

@@ -93,7 +93,10 @@ def create_user(email: str, password: str, full_name: str, role: Role, *,
     if role is Role.APPLICANT and organisation is None:
         raise DomainError(_("An applicant belongs to an organisation."))
     if role is Role.PARTNER_STAFF and partner is None:
-        raise DomainError(_("Partner staff belong to a partner."), "partner")
+        raise DomainError(_("Partner staff belong to a partner."), "partner_id")
+    if partner is not None and role is not Role.PARTNER_STAFF:
+        raise DomainError(_("Only partner staff belong to a partner: leave the partner empty for the role "
+                            "%(role)s.", role=role.label), "partner_id")
     user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password),
                 role=role, organisation=organisation, partner=partner)
     db.session.add(user)
@@ -153,9 +156,14 @@ def authenticate(email: str, password: str, ip: str | None) -> User:
                      {"email": normalise_email(email)})
         raise WrongCredentials(_("Wrong e-mail or password, or the account is inactive."))
     db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
+    record_login(user)
+    return user
+
+
+def record_login(user: User) -> None:
+    """Note a successful login (also the automatic one right after registering)."""
     user.last_login_at = utcnow()
     audit.record(user, "login", "user", user.id)
-    return user
 
 
 def end_all_sessions(user: User, actor=None, reason: str = "logout_everywhere") -> None:

@@ -24,6 +24,10 @@ from .models import Category, Partner, Service
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
 
+def _is_admin() -> bool:
+    """Admins also see inactive services; visitors (not logged in) have no role."""
+    return getattr(current_user, "role", None) is Role.ADMIN
+
 
 @bp.get("/")
 def index():
@@ -33,7 +37,7 @@ def index():
     partner_id = request.args.get("partner", type=int)
     q = request.args.get("q", "").strip()[:100]
     stmt = sa.select(Service).options(joinedload(Service.partner)).order_by(Service.category, Service.code)
-    if current_user.role is not Role.ADMIN:
+    if not _is_admin():
         stmt = stmt.where(Service.active.is_(True))
     if category:
         stmt = stmt.where(Service.category == category)
@@ -57,7 +61,7 @@ def index():
 def detail(service_id: int):
     """One service; applicants see whether their organisation may apply."""
     service = db.get_or_404(Service, service_id)
-    if not service.active and current_user.role is not Role.ADMIN:
+    if not service.active and not _is_admin():
         abort(404)
     return render_template("catalogue/detail.html", service=service)
 

@@ -24,6 +24,8 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
         "auth.reset_password",
         "organisations.register",
         "main.set_language",
+        "catalogue.index",
+        "catalogue.detail",
     }
 )
 

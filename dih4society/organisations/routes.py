@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.routes import start_session
+from ..auth.services import record_login
 from ..core.errors import DomainError
 from ..core.forms import show_error
 from ..extensions import db
@@ -37,6 +38,7 @@ def register():
             db.session.rollback()
             show_error(form, exc, "legal_name")
         else:
+            record_login(user)
             db.session.commit()
             start_session(user)
             org = user.organisation

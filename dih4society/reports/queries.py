@@ -148,7 +148,8 @@ def decision_letter_data(application: Application) -> DecisionLetter:
 
 
 def application_by_reference(reference: str) -> Application | None:
-    return db.session.scalar(sa.select(Application).where(Application.reference == reference.strip()))
+    """An application by its reference, ignoring case and surrounding spaces (references are upper case)."""
+    return db.session.scalar(sa.select(Application).where(Application.reference == reference.strip().upper()))
 
 
 # --- state-aid notice ---------------------------------------------------------------------

@@ -72,3 +72,23 @@ def test_inactive_service_hidden_from_applicants(app, client, seeded):
     login(client, "applicant")
     assert b"Industry 4.0 demo day" not in client.get("/catalogue/").data
     assert client.get(f"/catalogue/{sid}").status_code == 404
+
+
+def test_visitors_browse_the_catalogue_read_only(app, client, seeded):
+    with app.app_context():
+        service = db.session.scalar(sa.select(Service).where(Service.code == "NET-EVT-01"))
+        sid = service.id
+        inactive = db.session.scalar(sa.select(Service).where(Service.code != "NET-EVT-01"))
+        inactive.active = False
+        db.session.commit()
+        inactive_id, inactive_name = inactive.id, inactive.name
+    text = client.get("/catalogue/").get_data(as_text=True)
+    assert "Industry 4.0 demo day" in text and inactive_name not in text
+    text = client.get(f"/catalogue/{sid}").get_data(as_text=True)
+    assert "Industry 4.0 demo day" in text and "Log in to apply" in text
+    assert f"/applications/new?service_id={sid}" not in text
+    assert client.get(f"/catalogue/{inactive_id}").status_code == 404
+    # Applying still needs an account.
+    response = client.get(f"/applications/new?service_id={sid}")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert client.get(f"/catalogue/{sid}/edit").status_code == 302

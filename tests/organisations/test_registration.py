@@ -35,6 +35,7 @@ def test_register_creates_organisation_and_logged_in_applicant(app, client):
         user = db.session.scalar(sa.select(User))
         assert user.email == "stefan@prelucrari.example" and user.role is Role.APPLICANT
         assert user.organisation_id == org.id
+        assert user.last_login_at is not None  # logged in at once: not "Last login: never"
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -104,3 +105,10 @@ def test_county_list_puts_the_region_first(client):
     text = client.get("/organisations/register").get_data(as_text=True)
     positions = [text.index(f'value="{c}"') for c in ("BH", "BN", "CJ", "MM", "SM", "SJ", "AB")]
     assert positions == sorted(positions)
+
+
+def test_an_error_keeps_the_other_fields_and_says_to_retype_the_password(client):
+    text = client.post("/organisations/register", data={**GOOD, "caen_code": "25A1"}).get_data(as_text=True)
+    assert 'value="Prelucrări Mecanice Dej SRL"' in text and 'value="Stefan@Prelucrari.example"' in text
+    assert "violet-tractor-harbour" not in text
+    assert "Type the password again in both fields." in text
