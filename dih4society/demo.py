@@ -190,11 +190,21 @@ def seed(password: str, scale: int = 0) -> str:
     if seed_applications is not None:
         lines += seed_applications()
     db.session.commit()
+    import logging
+
     from .core.mail import deliver_pending
 
-    sent = deliver_pending(limit=100_000)  # the demo's notifications (to the log without SMTP)
+    # Hundreds of demo notifications would bury the accounts printed below: keep the
+    # per-message mail log out of the terminal and print one summary line instead.
+    mail_log = logging.getLogger("dih4society.core.mail")
+    level = mail_log.level
+    mail_log.setLevel(logging.WARNING)
+    try:
+        sent = deliver_pending(limit=100_000)
+    finally:
+        mail_log.setLevel(level)
     if sent:
-        lines.append(f"outbox: {sent} demo notification e-mail(s) sent")
+        lines.append(f"outbox: {sent} demo notification e-mail(s) sent (kept in the outbox table, not printed)")
     if scale:
         lines.append(seed_scale(scale))
     lines.append(f"demo accounts (password: {password}):")

@@ -46,3 +46,16 @@ def test_full_demo_seed_command(app, seeded):
     assert "22 demo applications" in result.output
     again = runner.invoke(args=["seed-demo", "--password", "correct-horse-battery-9"])
     assert "already present" in again.output
+
+
+def test_seed_prints_one_mail_summary_and_the_accounts_last(ctx, caplog):
+    import logging
+
+    from dih4society.demo import seed
+
+    with caplog.at_level(logging.INFO):
+        report = seed(password="demo-password-2026")
+    assert not [r for r in caplog.records if r.getMessage().startswith("MAIL to=")]
+    lines = report.splitlines()
+    assert any(line.startswith("outbox: ") for line in lines)
+    assert lines[-6].startswith("demo accounts") and lines[-1].strip() == "applicant2@dih4society.example"
