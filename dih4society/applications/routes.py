@@ -59,7 +59,7 @@ def _permissions():
 def mine():
     """The applicant organisation's applications with states, amounts and milestones."""
     items = queries.for_organisation(current_user.organisation_id)
-    return render_template("applications/mine.html", items=items)
+    return render_template("applications/mine.html", items=items, milestones=queries.milestones(items))
 
 
 
