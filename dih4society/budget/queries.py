@@ -297,23 +297,48 @@ def pipeline() -> Pipeline:
     return Pipeline([PipelineRow(s, *per_state[s]) for s in PIPELINE_STATES], per_partner)
 
 
-def _month(column):
+def _day(column):
     if _dialect() == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
-    return sa.func.substr(column, 1, 7)  # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS…'
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)
 
 
-def monthly() -> list[MonthRow]:
-    """Commitments, releases and spending per month, oldest first (allocations excluded)."""
-    month = _month(_le.created_at).label("month")
+#: Longest activity span (days) shown per day, then per week; longer spans go per month.
+DAYS_UP_TO, WEEKS_UP_TO = 31, 183
+
+
+def periods() -> tuple[str, list[MonthRow]]:
+    """Commitments, releases and spending per day, week or month, oldest first.
+
+    The step follows the span of the activity, so a budget whose movements all fall in
+    one month still draws a line: up to 31 days per day, up to half a year per week
+    (weeks start on Monday), beyond that per month. Returns ``(step, rows)`` with step
+    ``"day"``, ``"week"`` or ``"month"``; a row's ``month`` holds the period's start
+    (``YYYY-MM-DD``, or ``YYYY-MM`` for months)."""
+    day = _day(_le.created_at).label("day")
 
     def total(kind: LedgerKind):
         return sa.func.coalesce(sa.func.sum(sa.case((_le.kind == kind, _le.amount_cents), else_=0)), 0)
 
-    rows = db.session.execute(
-        sa.select(month, total(LedgerKind.COMMIT), total(LedgerKind.RELEASE), total(LedgerKind.SPEND))
-        .where(_le.kind != LedgerKind.ALLOCATE).group_by(month).order_by(month))
-    return [MonthRow(m, int(c), int(r), int(s)) for m, c, r, s in rows]
+    rows = [(date.fromisoformat(d), int(c), int(r), int(s)) for d, c, r, s in db.session.execute(
+        sa.select(day, total(LedgerKind.COMMIT), total(LedgerKind.RELEASE), total(LedgerKind.SPEND))
+        .where(_le.kind != LedgerKind.ALLOCATE).group_by(day).order_by(day))]
+    if not rows:
+        return "month", []
+    span = (rows[-1][0] - rows[0][0]).days
+    if span <= DAYS_UP_TO:
+        step, key = "day", (lambda d: d.isoformat())
+    elif span <= WEEKS_UP_TO:
+        step, key = "week", (lambda d: (d - timedelta(days=d.weekday())).isoformat())
+    else:
+        step, key = "month", (lambda d: d.isoformat()[:7])
+    merged: dict[str, list[int]] = {}
+    for d, c, r, s in rows:
+        totals_ = merged.setdefault(key(d), [0, 0, 0])
+        totals_[0] += c
+        totals_[1] += r
+        totals_[2] += s
+    return step, [MonthRow(k, *v) for k, v in merged.items()]
 
 
 @dataclass(frozen=True)
@@ -329,13 +354,15 @@ class Dashboard:
     pipeline: Pipeline
     months: list[MonthRow]
     beneficiaries: list[Beneficiary]
+    step: str = "month"  # the chart's period: "day", "week" or "month" (see `periods`)
 
 
 def dashboard() -> Dashboard:
     """All breakdowns of the dashboard: a fixed number of queries, whatever the data."""
     t = totals()
+    step, rows = periods()
     return Dashboard(t, funding_split(t), by_partner(), by_category(), by_org_kind(), by_county(),
-                     pipeline(), monthly(), largest_beneficiaries())
+                     pipeline(), rows, largest_beneficiaries(), step)
 
 
 # --- paginated lists -------------------------------------------------------------------

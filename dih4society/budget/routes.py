@@ -41,21 +41,35 @@ AID_VIEWERS = (Role.APPLICANT, *MANAGERS)
 def dashboard():
     """Allocated, committed, spent and available, sliced every way a manager asks."""
     data = queries.dashboard()
-    svg = {
-        "monthly": charts.svg_markup(
-            charts.monthly_chart(data.months, data.totals.envelope, width=1000, height=300),
-            _("Commitments and spending per month, cumulated, against the envelope"), "chart-monthly"),
-        "partners": charts.svg_markup(charts.partner_chart(data.partners, width=560),
-                                      _("Allocation per partner: spent, committed, available"), "chart-partners"),
-        "categories": charts.svg_markup(charts.category_chart(data.categories, width=560),
-                                        _("Allocation per EDIH category: spent, committed, available"),
-                                        "chart-categories"),
-        "kinds": charts.svg_markup(charts.kind_chart(data.kinds, width=560),
-                                   _("Money per kind of organisation: spent and committed"), "chart-kinds"),
-        "counties": charts.svg_markup(charts.county_chart(data.counties, width=560),
-                                      _("Money per county: spent and committed"), "chart-counties"),
+    start, labels = charts.period_labels(data.step, [m.month for m in data.months])
+    periods = [(label, m.committed, m.released, m.spent) for label, m in zip(labels, data.months, strict=True)]
+    titles = {
+        "monthly": {"day": _("Commitments and spending per day, cumulated, against the envelope"),
+                    "week": _("Commitments and spending per week, cumulated, against the envelope"),
+                    "month": _("Commitments and spending per month, cumulated, against the envelope")}[data.step],
+        "partners": _("Allocation per partner: spent, committed, available"),
+        "categories": _("Allocation per EDIH category: spent, committed, available"),
+        "kinds": _("Money per kind of organisation: spent and committed"),
+        "counties": _("Money per county: spent and committed"),
     }
-    return render_template("budget/dashboard.html", d=data, svg=svg,
+    sources = {"partners": (charts.partner_chart, data.partners),
+               "categories": (charts.category_chart, data.categories),
+               "kinds": (charts.kind_chart, data.kinds), "counties": (charts.county_chart, data.counties)}
+    # Each chart twice: for wide screens, and a phone layout (narrow, larger text) that
+    # the stylesheet shows below 576 px instead; the figures tables stay under each chart.
+    svg = {"monthly": charts.svg_markup(
+        charts.monthly_chart(periods, data.totals.envelope, width=1000, height=300, start_label=start),
+        titles["monthly"], "chart-monthly", css_class="chart-svg chart-wide w-100 h-auto")}
+    svg["monthly"] += charts.svg_markup(
+        charts.monthly_chart(periods, data.totals.envelope, width=360, height=300, start_label=start,
+                             font_size=12),
+        titles["monthly"], "chart-monthly-phone", css_class="chart-svg chart-phone w-100 h-auto")
+    for key, (build, rows) in sources.items():
+        svg[key] = charts.svg_markup(build(rows, width=560), titles[key], f"chart-{key}",
+                                     css_class="chart-svg chart-wide w-100 h-auto")
+        svg[key] += charts.svg_markup(build(rows, width=360, font_size=13), titles[key], f"chart-{key}-phone",
+                                      css_class="chart-svg chart-phone w-100 h-auto")
+    return render_template("budget/dashboard.html", d=data, svg=svg, periods=periods,
                            pipeline_by_partner=data.pipeline.by_partner)
 
 
@@ -67,8 +81,11 @@ def _setup_forms(envelope: EnvelopeForm | None = None, transfer: TransferForm | 
     envelope = envelope or EnvelopeForm(formdata=None)
     transfer = transfer or TransferForm(formdata=None)
     account = account or AccountForm(formdata=None)
-    choices = [SelectChoice(r.account_id, _("%(account)s (available: %(amount)s)", account=r.label,
-                                             amount=eur(r.available))) for r in rows]
+    # Short option texts (partner code, one-word category), so a phone's drop-down is not
+    # clipped; the accounts table below names them in full.
+    choices = [SelectChoice(r.account_id, "{} · {}".format(
+        _("Reserve") if r.is_reserve or not r.category else f"{r.partner_code} {r.category.short_label}",
+        _("%(amount)s available", amount=eur(r.available)))) for r in rows]
     transfer.source.choices = choices
     transfer.target.choices = choices
     account.partner_id.choices = [SelectChoice(p.id, p.name) for p in db.session.scalars(

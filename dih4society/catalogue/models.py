@@ -25,6 +25,18 @@ class Category(enum.Enum):
     def label(self) -> str:
         return str(CATEGORY_LABELS[self])
 
+    @property
+    def short_label(self) -> str:
+        """One word, where space is short (a phone's drop-down)."""
+        return str(CATEGORY_SHORT_LABELS[self])
+
+
+CATEGORY_SHORT_LABELS = {
+    Category.TEST_BEFORE_INVEST: _l("Testing"),
+    Category.SKILLS_TRAINING: _l("Skills"),
+    Category.INVESTMENT_SUPPORT: _l("Investment"),
+    Category.ECOSYSTEM_NETWORKING: _l("Ecosystem"),
+}
 
 CATEGORY_LABELS = {
     Category.TEST_BEFORE_INVEST: _l("Test before invest"),
