@@ -106,7 +106,9 @@ class Config:
 
     # Languages.
     LANGUAGES = ["en", "ro"]
-    BABEL_DEFAULT_LOCALE = "en"
+    #: The language of visitors who have not chosen one, and of users without a preference.
+    DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "en")
+    BABEL_DEFAULT_LOCALE = DEFAULT_LOCALE
     BABEL_DEFAULT_TIMEZONE = "Europe/Bucharest"
 
     BOOTSTRAP_SERVE_LOCAL = True
@@ -114,9 +116,11 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """Local development on the embedded SQLite database."""
+    """Local development and the demo, on the embedded SQLite database (Romanian first)."""
 
     DEBUG = False
+    DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "ro")
+    BABEL_DEFAULT_LOCALE = DEFAULT_LOCALE
 
 
 class TestingConfig(Config):

@@ -46,13 +46,18 @@ def create_app(config_name: str | None = None, test_config: dict[str, Any] | Non
 
 def _select_locale() -> str:
     from flask import current_app, has_request_context
+    from flask_login import current_user
 
     langs = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    # The switcher's choice, then the user's saved preference, then the hub's default.
     if session.get("lang") in langs:
         return session["lang"]
-    return request.accept_languages.best_match(langs) or langs[0]
+    if getattr(current_user, "locale", None) in langs:
+        return current_user.locale
+    default = current_app.config.get("DEFAULT_LOCALE")
+    return default if default in langs else langs[0]
 
 
 #: Ids and numbers in URLs stay far inside 64-bit integers (SQLite and PostgreSQL).
