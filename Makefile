@@ -47,7 +47,7 @@ bench: install-test
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --ignore-obsolete -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -d translations
 	-$(BIN)/python tools/i18n.py status
 

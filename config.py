@@ -59,6 +59,11 @@ class Config:
         "HUB_FULL_NAME", "DIH4Society — European Digital Innovation Hub, North-West Romania"
     )
     APP_NAME = os.environ.get("APP_NAME", "Voucher platform")
+    # The same names in Romanian (pages, letters and e-mails in Romanian use them).
+    HUB_FULL_NAME_RO = os.environ.get(
+        "HUB_FULL_NAME_RO", "DIH4Society — Hub European de Inovare Digitală Nord-Vest"
+    )
+    APP_NAME_RO = os.environ.get("APP_NAME_RO", "Platforma de vouchere")
     #: Where users reach the site; links in e-mails are built from it, never from the
     #: request's Host header (which a visitor controls).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}").rstrip("/")

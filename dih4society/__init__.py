@@ -140,15 +140,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals shared by every template."""
-    from flask_babel import format_date, format_datetime
-
     from .auth.models import Role
+    from .core.i18n import configured_name, page_date, page_datetime
     from .core.models import Notification
     from .core.money import eur
 
     app.jinja_env.filters["eur"] = eur
-    app.jinja_env.filters["date"] = lambda v: format_date(v) if v else ""
-    app.jinja_env.filters["datetime"] = lambda v: format_datetime(v, "short") if v else ""
+    app.jinja_env.filters["date"] = page_date  # one date format per language on every page
+    app.jinja_env.filters["datetime"] = page_datetime
 
     @app.context_processor
     def _globals():
@@ -166,8 +165,8 @@ def register_template_helpers(app: Flask) -> None:
             "Role": Role,
             "has_endpoint": lambda name: name in app.view_functions,
             "hub_name": app.config["HUB_NAME"],
-            "hub_full_name": app.config["HUB_FULL_NAME"],
-            "app_name": app.config["APP_NAME"],
+            "hub_full_name": configured_name("HUB_FULL_NAME"),
+            "app_name": configured_name("APP_NAME"),
             "unread_notifications": unread,
             "current_locale": _select_locale(),
         }

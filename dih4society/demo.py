@@ -123,6 +123,7 @@ def seed_base(password: str) -> list[str]:
         if code not in existing_rubric:
             db.session.add(RubricCriterion(code=code, label=label, weight=weight, position=pos))
     db.session.flush()
+    from .catalogue.demo_ro import add_romanian; add_romanian()  # noqa: E702, I001
 
     admin = _ensure_user("admin@dih4society.example", "Adriana Mureșan", Role.ADMIN, password)
     if budget.get_settings() is None:

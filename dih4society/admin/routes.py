@@ -12,7 +12,6 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import Role, User
-from ..auth.services import create_user
 from ..catalogue.models import Partner
 from ..core.db import UTCDateTime  # noqa: F401
 from ..core.errors import DomainError
@@ -56,9 +55,8 @@ def new_user():
         role = Role(form.role.data)
         partner = db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None
         try:
-            user = create_user(form.email.data, form.password.data, form.full_name.data, role,
-                               partner=partner,
-                               actor=current_user)
+            user = services.create_staff_user(current_user, form.email.data, form.password.data,
+                                              form.full_name.data, role, partner)
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc, "email")

@@ -20,6 +20,7 @@ from ..catalogue.models import Service
 from ..core import audit
 from ..core.db import utcnow
 from ..core.errors import DomainError
+from ..core.i18n import page_date
 from ..core.money import eur
 from ..extensions import db
 from . import workflow
@@ -115,10 +116,10 @@ def _validate(service: Service, data: ApplicationData) -> None:
             raise DomainError(_("Aid amounts are positive."), "outside_aid")
         if row.granted_on > today:
             raise DomainError(_("Aid cannot be granted in the future (%(date)s).",
-                                date=row.granted_on.isoformat()), "outside_aid")
+                                date=page_date(row.granted_on)), "outside_aid")
         if row.granted_on < oldest:
             raise DomainError(_("Declare only aid of the last three years (%(date)s is older).",
-                                date=row.granted_on.isoformat()), "outside_aid")
+                                date=page_date(row.granted_on)), "outside_aid")
 
 
 def _apply_data(application: Application, data: ApplicationData) -> None:
@@ -301,7 +302,7 @@ def record_delivery(actor, application: Application, delivered_on: date, notes: 
     approved = application.decided_at
     if approved is not None and delivered_on < approved.date() - timedelta(days=1):
         raise DomainError(_("The delivery date cannot be before the approval (%(date)s).",
-                            date=approved.date().isoformat()), "delivered_on")
+                            date=page_date(approved)), "delivered_on")
     if not 0 <= actual_cost_cents <= application.approved_cents:
         raise DomainError(_("The actual cost is between €0 and the approved %(amount)s.",
                             amount=eur(application.approved_cents)), "actual_cost")

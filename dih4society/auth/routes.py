@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
+from ..core.i18n import user_language
 from ..core.mail import queue_email
 from ..core.security import is_safe_next
 from ..extensions import db
@@ -107,9 +109,10 @@ def forgot_password():
         if user is not None and user.active:
             link = current_app.config["PUBLIC_BASE_URL"] + url_for(
                 "auth.reset_password", token=services.make_reset_token(user))
-            queue_email(user.email, _("Reset your password"),
-                        _("Open this link within an hour to choose a new password:\n%(link)s",
-                          link=link))
+            with force_locale(user_language(user)):  # in the recipient's language
+                queue_email(user.email, _("Reset your password"),
+                            _("Open this link within an hour to choose a new password:\n%(link)s",
+                              link=link))
             db.session.commit()
         flash(_("If an account exists for this address, we have e-mailed a reset link."), "info")
         return redirect(url_for("auth.login"))

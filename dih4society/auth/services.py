@@ -94,9 +94,6 @@ def create_user(email: str, password: str, full_name: str, role: Role, *,
         raise DomainError(_("An applicant belongs to an organisation."))
     if role is Role.PARTNER_STAFF and partner is None:
         raise DomainError(_("Partner staff belong to a partner."), "partner_id")
-    if partner is not None and role is not Role.PARTNER_STAFF:
-        raise DomainError(_("Only partner staff belong to a partner: leave the partner empty for the role "
-                            "%(role)s.", role=role.label), "partner_id")
     user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password),
                 role=role, organisation=organisation, partner=partner)
     db.session.add(user)

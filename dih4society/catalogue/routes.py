@@ -73,8 +73,9 @@ def _partner_choices():
 def _save(form: ServiceForm, service: Service | None):
     try:
         saved = services.save_service(
-            service, actor=current_user, code=form.code.data, name=form.name.data,
-            description=form.description.data, category=form.category.data,
+            service, actor=current_user, code=form.code.data, name=form.name_en.data,
+            description=form.description_en.data, name_ro=form.name_ro.data,
+            description_ro=form.description_ro.data, category=form.category.data,
             partner_id=form.partner_id.data, market_value=form.market_value.data,
             aid_share_percent=form.aid_share_percent.data, legal_basis=form.legal_basis.data,
             eligible_kinds=form.eligible_kinds.data, active=form.active.data)

@@ -28,7 +28,7 @@ def register():
             fiscal_code=form.fiscal_code.data, trade_register_no=form.trade_register_no.data,
             county=form.county.data, caen_code=form.caen_code.data,
             headcount=form.headcount.data, turnover=form.turnover.data,
-            balance_sheet=form.balance_sheet.data,
+            balance_sheet=form.balance_sheet.data, letter_language=form.letter_language.data,
         )
         try:
             user = services.register_organisation(

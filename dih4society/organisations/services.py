@@ -85,6 +85,7 @@ class OrganisationData:
     headcount: int
     turnover: Decimal
     balance_sheet: Decimal
+    letter_language: str = "ro"  # of its letters and notices: "ro" or "en"
 
 
 def check_kind_fits_size(kind: OrgKind, size: SizeClass) -> None:
@@ -132,6 +133,7 @@ def validate_organisation(data: OrganisationData, valid_counties) -> dict:
         "vat_registered": vat, "trade_register_no": trade_no, "county": data.county,
         "caen_code": caen, "headcount": data.headcount, "turnover_cents": turnover,
         "balance_sheet_cents": balance, "size_class": size, "undertaking_group": fiscal_code,
+        "preferred_locale": data.letter_language if data.letter_language in ("ro", "en") else "ro",
     }
 
 

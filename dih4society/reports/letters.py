@@ -12,6 +12,8 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from reportlab.platypus import KeepTogether, Paragraph
 
+from ..core.i18n import letter_date
+from ..core.money import eur
 from .pdf import (
     Column,
     DocumentMeta,
@@ -19,14 +21,25 @@ from .pdf import (
     build_pdf,
     data_tables,
     esc,
-    fmt_date,
     kv_table,
-    money,
-    money_column,
-    percent,
     spacer,
     styles,
 )
+
+
+def fmt_date(value, _tz: str | None = None) -> str:
+    """Dates in the letter's language: ``02.12.2026`` / ``2 December 2026``."""
+    return letter_date(value)
+
+
+def money(cents: int | None) -> str:
+    """Amounts in the letter's language, the same in the text and in the tables: ``18.000,00 €``."""
+    return eur(cents or 0)
+
+
+def money_column(header: str, width: float = 1.0) -> Column:
+    return Column(header, width, numeric=True,
+                  fmt=lambda v: "–" if v is None else "" if v == "" else money(v))
 
 APPROVAL, REJECTION = "approval", "rejection"
 
@@ -72,15 +85,15 @@ def _legal_text(letter: DecisionLetter) -> str:
         return _("The aid is granted as de minimis aid under Commission Regulation (EU) 2023/2831 "
                  "of 13 December 2023 on the application of Articles 107 and 108 of the Treaty on "
                  "the Functioning of the European Union to de minimis aid. Its gross grant equivalent "
-                 "is EUR %(aid)s. De minimis aid received by the single undertaking over any period of "
-                 "%(years)d years may not exceed EUR %(ceiling)s: declare this aid in every application "
+                 "is %(aid)s. De minimis aid received by the single undertaking over any period of "
+                 "%(years)d years may not exceed %(ceiling)s: declare this aid in every application "
                  "for de minimis aid in the next %(years)d years and keep this letter for ten years.",
                  aid=aid, ceiling=ceiling, years=years)
     if letter.legal_basis == "gber_28":
         return _("The aid is granted under Article 28 of Commission Regulation (EU) No 651/2014 "
                  "(General Block Exemption Regulation), aid for innovation advisory services and "
-                 "innovation support services. Its gross grant equivalent is EUR %(aid)s. Such aid "
-                 "may not exceed EUR %(ceiling)s per undertaking over any period of %(years)d years; "
+                 "innovation support services. Its gross grant equivalent is %(aid)s. Such aid "
+                 "may not exceed %(ceiling)s per undertaking over any period of %(years)d years; "
                  "keep this letter for ten years.", aid=aid, ceiling=ceiling, years=years)
     return _("The service is provided free of charge and does not constitute state aid to your "
              "organisation: a public body acting in a non-economic capacity, or a service outside "
@@ -106,22 +119,23 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
     if letter.kind == APPROVAL:
         story.append(Paragraph(esc(_("Decision to approve application %(ref)s", ref=letter.reference)),
                                st.letter_title))
+        # DESIGN §4: the aid is what the beneficiary receives without paying (market value
+        # less its co-payment); the letter states the figures, never "you pay nothing".
         story.append(Paragraph(esc(_(
             "We are pleased to inform you that your application for the service "
-            "“%(service)s” has been approved. The service is delivered by %(partner)s and "
-            "its value is covered by the hub's budget: your organisation pays nothing.",
-            service=letter.service_name, partner=letter.partner_name)), st.body))
+            "“%(service)s” has been approved. The service is delivered by %(partner)s, and the "
+            "hub's budget covers %(amount)s of its value. What your organisation receives "
+            "without paying is state aid; its amount and legal basis are stated below.",
+            service=letter.service_name, partner=letter.partner_name,
+            amount=money(letter.approved_cents))), st.body))
         pairs = [
             (_("Service"), f"{letter.service_code} — {letter.service_name}"),
             (_("Category"), letter.category_label),
             (_("Delivering partner"), letter.partner_name),
-            (_("Market value of the service"), f"EUR {money(letter.market_value_cents)}"),
-            (_("Amount requested"), f"EUR {money(letter.requested_cents)}"),
-            (_("Amount approved"), f"EUR {money(letter.approved_cents)}"),
-            (_("State aid (gross grant equivalent)"),
-             f"EUR {money(letter.aid_cents)}" + (
-                 f" ({percent(letter.aid_cents or 0, letter.approved_cents or 0)} "
-                 + _("of the approved amount") + ")" if letter.aid_cents else "")),
+            (_("Market value of the service"), money(letter.market_value_cents)),
+            (_("Amount requested"), money(letter.requested_cents)),
+            (_("Amount approved"), money(letter.approved_cents)),
+            (_("State aid (gross grant equivalent)"), money(letter.aid_cents)),
             (_("Legal basis"), letter.legal_basis_label or _("No state aid")),
             (_("Application submitted on"), fmt_date(letter.submitted_at, meta.timezone)),
             (_("Decision taken on"), fmt_date(letter.decided_at, meta.timezone)),
@@ -135,7 +149,7 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
         if letter.closed_at is not None:
             story.append(Paragraph(esc(_(
                 "The service was delivered and the application closed on %(date)s; its final cost "
-                "booked on the hub's budget is EUR %(cost)s.", date=fmt_date(letter.closed_at, meta.timezone),
+                "booked on the hub's budget is %(cost)s.", date=fmt_date(letter.closed_at, meta.timezone),
                 cost=money(letter.actual_cost_cents))), st.body))
         if letter.cancelled_at is not None:
             story.append(Paragraph(esc(_(
@@ -156,7 +170,7 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
         story += [kv_table([
             (_("Service"), f"{letter.service_code} — {letter.service_name}"),
             (_("Category"), letter.category_label),
-            (_("Amount requested"), f"EUR {money(letter.requested_cents)}"),
+            (_("Amount requested"), money(letter.requested_cents)),
             (_("Application submitted on"), fmt_date(letter.submitted_at, meta.timezone)),
             (_("Decision taken on"), fmt_date(letter.decided_at, meta.timezone)),
         ], st), spacer(4)]
@@ -264,13 +278,13 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
         Paragraph(esc(_("Grants")), st.h1),
     ]
     grant_cols = [
-        Column(_("Date"), 56),
-        Column(_("Application"), 82),
-        Column(_("Service"), 92, wrap=True),
-        Column(_("Legal basis"), 88, wrap=True),
-        money_column(_("Market value (EUR)"), 64),
-        money_column(_("Aid (EUR)"), 55),
-        Column(_("Status"), 66, wrap=True),
+        Column(_("Date"), 54),
+        Column(_("Application"), 80),
+        Column(_("Service"), 88, wrap=True),
+        Column(_("Legal basis"), 84, wrap=True),
+        money_column(_("Market value"), 66),
+        money_column(_("Aid"), 66),  # room for "16.500,00 €" on one line
+        Column(_("Status"), 65, wrap=True),
     ]
     rows = [
         (fmt_date(g.granted_on), g.reference, g.service_name, g.legal_basis_label,
@@ -294,7 +308,7 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
     if notice.declared:
         story.append(Paragraph(esc(_("De minimis aid declared from other grantors")), st.h1))
         story += data_tables(
-            [Column(_("Grantor"), 3, wrap=True), Column(_("Date"), 1), money_column(_("Amount (EUR)"), 1.2)],
+            [Column(_("Grantor"), 3, wrap=True), Column(_("Date"), 1), money_column(_("Amount"), 1.2)],
             [(d.grantor, fmt_date(d.granted_on), d.amount_cents) for d in notice.declared])
 
     story.append(KeepTogether([
@@ -305,11 +319,11 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
         spacer(2),
         *data_tables([
             Column(_("Legal basis"), 2.2, wrap=True),
-            money_column(_("Granted by the hub (EUR)"), 1.1),
-            money_column(_("Declared elsewhere (EUR)"), 1.1),
-            money_column(_("Total (EUR)"), 1.0),
-            money_column(_("Ceiling (EUR)"), 1.0),
-            money_column(_("Remaining (EUR)"), 1.0),
+            money_column(_("Granted by the hub"), 1.1),
+            money_column(_("Declared elsewhere"), 1.1),
+            money_column(_("Total"), 1.0),
+            money_column(_("Ceiling"), 1.0),
+            money_column(_("Remaining"), 1.0),
         ], [(c.legal_basis_label, c.hub_cents, c.declared_cents, c.total_cents, c.ceiling_cents,
              c.remaining_cents) for c in notice.ceilings]),
     ]))

@@ -162,7 +162,7 @@ def decision_letter(application_id: int):
         record_denied(current_user, "reports.decision_letter", "not visible", "application", application_id)
         abort(404)
     try:
-        content = documents.decision_letter(application)
+        content = documents.decision_letter(application, lang=request.args.get("lang"))
     except queries.NoLetter as exc:
         return render_template("reports/unavailable.html", message=exc.message, application=application), 404
     return _pdf(content, f"decision-{application.reference}.pdf")
@@ -178,7 +178,7 @@ def aid_notice(organisation_id: int):
         record_denied(current_user, "reports.aid_notice", "not own", "organisation", organisation_id)
         abort(404)
     now = utcnow()
-    return _pdf(documents.aid_notice(organisation, now),
+    return _pdf(documents.aid_notice(organisation, now, lang=request.args.get("lang")),
                 stamp(f"aid-notice-{organisation.fiscal_code}", now, "pdf"))
 
 

@@ -25,7 +25,7 @@ def test_romanian_interface_and_money_format(app, client, seeded):
     login(client, "applicant")
     text = client.get("/catalogue/?category=skills_training").get_data(as_text=True)
     assert "Catalogul de servicii" in text
-    assert "3.000,00\xa0EUR" in text  # Romanian (CLDR): dot thousands, comma decimals, EUR after
+    assert "3.000,00\xa0€" in text  # Romanian: dot thousands, comma decimals, € after
 
 
 def test_english_money_format(client, seeded):
