@@ -141,11 +141,12 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals shared by every template."""
     from .auth.models import Role
-    from .core.i18n import configured_name, page_date, page_datetime
+    from .core.i18n import configured_name, decimal1, page_date, page_datetime
     from .core.models import Notification
     from .core.money import eur
 
     app.jinja_env.filters["eur"] = eur
+    app.jinja_env.filters["decimal1"] = decimal1
     app.jinja_env.filters["date"] = page_date  # one date format per language on every page
     app.jinja_env.filters["datetime"] = page_datetime
 

@@ -83,17 +83,23 @@ class Series:
 # --- number formatting -----------------------------------------------------------------
 
 def short_eur(cents: float) -> str:
-    """Compact euros for axis labels: ``€0``, ``€750``, ``€25k``, ``€1.5M``."""
+    """Compact euros for axis labels: ``€0``, ``€750``, ``€25k``, ``€1.5M``; in Romanian
+    ``0 €``, ``750 €``, ``25 mii €``, ``1,5 mil. €``."""
+    from .core.i18n import current_language
+
     euros = cents / 100
     sign = "-" if euros < 0 else ""
     euros = abs(euros)
+    romanian = current_language() == "ro"
     if euros >= 1_000_000:
-        text = f"{euros / 1_000_000:.2f}".rstrip("0").rstrip(".") + "M"
+        number, unit = f"{euros / 1_000_000:.2f}".rstrip("0").rstrip("."), (" mil." if romanian else "M")
     elif euros >= 1_000:
-        text = f"{euros / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
+        number, unit = f"{euros / 1_000:.1f}".rstrip("0").rstrip("."), (" mii" if romanian else "k")
     else:
-        text = f"{euros:.0f}"
-    return f"{sign}€{text}"
+        number, unit = f"{euros:.0f}", ""
+    if romanian:
+        return f"{sign}{number.replace('.', ',')}{unit} €"
+    return f"{sign}€{number}{unit}"
 
 
 def nice_scale(maximum: float, ticks: int = 5) -> tuple[float, float]:
@@ -180,7 +186,7 @@ def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[Series
     if above:
         label_width = 4
     elif label_width is None:
-        label_width = min(max(stringWidth(label, font, size) for label, _ in rows) + 10, width * 0.36)
+        label_width = min(max(stringWidth(label, font, size) for label, _ in rows) + 10, width * 0.42)
     totals = [sum(max(v, 0) for v in values) for _, values in rows]
     top, step = nice_scale(max(maximum or 0, *totals))
     value_w = stringWidth(short_eur(top), font, small) + 12

@@ -46,6 +46,16 @@ KEY_LABELS = {
     "kind": _l("Kind"), "category": _l("Category"), "partner": _l("Partner"), "code": _l("Code"),
     "label": _l("Label"), "weight": _l("Weight"), "scores": _l("Scores"),
     "total_hundredths": _l("Total score"),
+    "budget_account": _l("Budget account"), "account": _l("Account"), "legal_basis": _l("Legal basis"),
+    "justification": _l("Justification"), "delivered_on": _l("Delivered on"),
+    "recommendation": _l("Recommendation"), "comment": _l("Comment"), "state": _l("State"),
+    "reference": _l("Reference"), "decision_reason": _l("Reason for the decision"),
+    "notes": _l("What was delivered"), "released": _l("Released"), "committed": _l("Committed"),
+    "justification_chars": _l("Justification (characters)"), "outside_aid": _l("Aid from other grantors"),
+    "decl_sme": _l("SME declaration"), "decl_not_in_difficulty": _l("Not an undertaking in difficulty"),
+    "decl_no_recovery_order": _l("No unpaid recovery order"),
+    "decl_outside_aid_complete": _l("Aid from other grantors declared"),
+    "spent": _l("Spent"), "allocated": _l("Allocated"), "aid_grant": _l("Aid grant"), "question": _l("Question"), "answer": _l("Answer"),
 }
 
 #: Keys holding the id of another object, by object type.
@@ -64,7 +74,10 @@ class Line:
 def _label(key: str) -> str:
     if key in KEY_LABELS:
         return str(KEY_LABELS[key])
-    return key.removesuffix("_cents").removesuffix("_id").replace("_", " ").capitalize()
+    base = key.removesuffix("_cents").removesuffix("_id")
+    if base in KEY_LABELS:
+        return str(KEY_LABELS[base])
+    return base.replace("_", " ").capitalize()
 
 
 def _value(key: str, value: Any, names: dict[tuple[str, int], str], verb: str) -> str:

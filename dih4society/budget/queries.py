@@ -30,7 +30,15 @@ from ..core.money import share_of
 from ..extensions import db
 from ..organisations.models import Organisation, OrgKind
 from .aid import ceiling_for, window_start
-from .models import AidGrant, BudgetAccount, BudgetSettings, LedgerEntry, LedgerKind
+from .models import (
+    AidGrant,
+    BudgetAccount,
+    BudgetSettings,
+    LedgerEntry,
+    LedgerKind,
+    account_label,
+    account_label_column,
+)
 
 # --- rows ------------------------------------------------------------------------------
 
@@ -218,8 +226,8 @@ def accounts() -> list[AccountRow]:
                   acc.allocated_cents, acc.committed_cents, acc.spent_cents)
         .outerjoin(Partner, Partner.id == acc.partner_id)
         .order_by(acc.is_reserve.desc(), Partner.code, acc.category))
-    return [AccountRow(str(i), name, a, c, s, account_id=i, is_reserve=reserve, partner_code=code or "",
-                       category=cat)
+    return [AccountRow(str(i), account_label(name, reserve, code, cat), a, c, s, account_id=i,
+                       is_reserve=reserve, partner_code=code or "", category=cat)
             for i, name, reserve, cat, code, a, c, s in rows]
 
 
@@ -393,8 +401,9 @@ class LedgerFilter:
 
 def ledger_select(f: LedgerFilter, *, with_actor: bool = False) -> sa.Select:
     """Ledger entries, newest first: (entry, account name, application reference[, actor name])."""
-    stmt = (sa.select(LedgerEntry, BudgetAccount.name, Application.reference)
+    stmt = (sa.select(LedgerEntry, account_label_column(), Application.reference)
             .join(BudgetAccount, BudgetAccount.id == LedgerEntry.account_id)
+            .outerjoin(Partner, Partner.id == BudgetAccount.partner_id)
             .outerjoin(Application, Application.id == LedgerEntry.application_id)
             .order_by(LedgerEntry.id.desc()))
     if with_actor:

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..organisations.models import Organisation, OrgKind
 from . import queries, services
 from .forms import AccountForm, EnvelopeForm, LedgerFilterForm, TransferForm
-from .models import BudgetAccount, LedgerKind, can_view_aid_of
+from .models import BudgetAccount, LedgerKind, account_label_column, can_view_aid_of
 
 bp = Blueprint("budget", __name__, url_prefix="/budget")
 
@@ -150,7 +150,7 @@ def transfer():
             db.session.commit()
             if booked:
                 flash(_("%(amount)s moved from %(source)s to %(target)s.", amount=eur(to_cents(form.amount.data)),
-                        source=source.name, target=target.name), "success")
+                        source=source.label, target=target.label), "success")
             else:
                 flash(_("This transfer had already been booked; it was not booked again."), "info")
             return redirect(url_for("budget.setup"))
@@ -172,7 +172,7 @@ def create_account():
             show_error(form, exc, "category")
         else:
             db.session.commit()
-            flash(_("Account %(name)s created; move money into it with a transfer.", name=account.name),
+            flash(_("Account %(name)s created; move money into it with a transfer.", name=account.label),
                   "success")
             return redirect(url_for("budget.setup"))
     return _render_setup(account=form)
@@ -185,8 +185,10 @@ def create_account():
 def ledger():
     """Every ledger entry, newest first, filtered by account, movement, reference, dates."""
     form = LedgerFilterForm(request.args)
-    accounts = db.session.execute(sa.select(BudgetAccount.id, BudgetAccount.name)
-                                  .order_by(BudgetAccount.is_reserve.desc(), BudgetAccount.name)).all()
+    accounts = db.session.execute(
+        sa.select(BudgetAccount.id, account_label_column())
+        .outerjoin(Partner, Partner.id == BudgetAccount.partner_id)
+        .order_by(BudgetAccount.is_reserve.desc(), Partner.code, BudgetAccount.category)).all()
     form.account.choices = [SelectChoice(0, _("All accounts"))] + [SelectChoice(i, name) for i, name in accounts]
     form.validate()
     f = queries.LedgerFilter(

@@ -98,3 +98,10 @@ def configured_name(key: str) -> str:
     if current_language() == "ro" and current_app.config.get(f"{key}_RO"):
         return current_app.config[f"{key}_RO"]
     return current_app.config[key]
+
+
+def decimal1(value: float) -> str:
+    """One decimal in the current language: ``95.0`` / ``95,0``."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value, format="0.0")

@@ -26,6 +26,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ..applications.models import Application, AppState
 from ..applications.queries import QueueFilters
@@ -98,7 +99,8 @@ def index():
     """Every report and export, with the filters of the lists they come from."""
     partners = db.session.scalars(sa.select(Partner).order_by(Partner.name)).all()
     accounts = db.session.scalars(
-        sa.select(BudgetAccount).order_by(BudgetAccount.is_reserve.desc(), BudgetAccount.name)).all()
+        sa.select(BudgetAccount).options(joinedload(BudgetAccount.partner))
+        .order_by(BudgetAccount.is_reserve.desc(), BudgetAccount.name)).all()
     return render_template(
         "reports/index.html", partners=partners, accounts=accounts,
         states=[s for s in AppState if s is not AppState.DRAFT], categories=list(Category),

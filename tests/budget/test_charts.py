@@ -141,3 +141,11 @@ def test_an_envelope_far_above_the_lines_is_named_not_drawn(ctx):
     assert "€4M (above the scale)" in svg
     bound = lines[0]
     assert bound.points[3] > drawing.height / 2  # the line uses the height, not flat on the axis
+
+
+def test_short_amounts_in_romanian(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("ro"):
+        assert [charts.short_eur(c) for c in (0, 75_000, 2_500_000, 150_000_000, 100_000_000)] == [
+            "0 €", "750 €", "25 mii €", "1,5 mil. €", "1 mil. €"]
