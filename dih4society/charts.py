@@ -206,7 +206,7 @@ def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[Series
     for n, ((label, values), total) in enumerate(zip(rows, totals, strict=True)):
         y = plot_top - (n + 1) * row_h + gap / 2
         if above:
-            drawing.add(String(plot_x, y + bar_height + 4, _fit(label, width - 8, font, size),
+            drawing.add(String(plot_x + 4, y + bar_height + 4, _fit(label, width - 12, font, size),
                                fontName=font, fontSize=size, fillColor=INK))
         else:
             drawing.add(String(plot_x - 6, y + bar_height / 2 - size / 3, _fit(label, label_width - 10, font, size),
