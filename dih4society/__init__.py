@@ -46,7 +46,7 @@ def create_app(config_name: str | None = None, test_config: dict[str, Any] | Non
 
 def _select_locale() -> str:
     from flask import current_app, has_request_context
-    from flask_login import current_user
+    from flask import g
 
     langs = current_app.config["LANGUAGES"]
     if not has_request_context():
@@ -54,8 +54,13 @@ def _select_locale() -> str:
     # The switcher's choice, then the user's saved preference, then the hub's default.
     if session.get("lang") in langs:
         return session["lang"]
-    if getattr(current_user, "locale", None) in langs:
-        return current_user.locale
+    # Only a user already loaded: loading one here could itself need a translation
+    # (a message while checking the session) and come back here.
+    from .auth.models import User
+
+    user = g.get("_login_user")
+    if type(user) is User and user.locale in langs:  # type(), not isinstance: never a LocalProxy
+        return user.locale
     default = current_app.config.get("DEFAULT_LOCALE")
     return default if default in langs else langs[0]
 
