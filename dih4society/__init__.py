@@ -45,8 +45,7 @@ def create_app(config_name: str | None = None, test_config: dict[str, Any] | Non
 
 
 def _select_locale() -> str:
-    from flask import current_app, has_request_context
-    from flask import g
+    from flask import current_app, g, has_request_context
 
     langs = current_app.config["LANGUAGES"]
     if not has_request_context():
