@@ -37,6 +37,7 @@ def letter(**over) -> DecisionLetter:
         category_label="Test before invest", partner_name="Technical University of Cluj-Napoca",
         market_value_cents=1_800_000, requested_cents=1_800_000, submitted_at=NOW, decided_at=NOW,
         decided_by_name="Mihai Pop", approved_cents=1_750_000, aid_cents=875_000, legal_basis="gber_28",
+        co_payment_percent=50, co_payment_cents=875_000,  # aid = value received without paying (DESIGN §4)
         legal_basis_label="GBER Article 28 (innovation advisory and support services)",
         ceiling_cents=22_000_000)
     values.update(over)
@@ -109,6 +110,7 @@ def test_approval_letter_states_amount_aid_and_legal_basis(ctx):
     assert "Article 28 of Commission Regulation (EU) No 651/2014" in text
     assert "€220,000.00" in text  # the configured ceiling, not a number in the code
     assert "pays nothing" not in text and "of the approved amount" not in text  # DESIGN §4
+    assert "co-payment of €8,750.00 (50 % of the value)" in text
     assert "Mihai Pop" in text
 
 
