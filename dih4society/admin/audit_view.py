@@ -56,6 +56,11 @@ KEY_LABELS = {
     "decl_no_recovery_order": _l("No unpaid recovery order"),
     "decl_outside_aid_complete": _l("Aid from other grantors declared"),
     "spent": _l("Spent"), "allocated": _l("Allocated"), "aid_grant": _l("Aid grant"), "question": _l("Question"), "answer": _l("Answer"),
+    # issues 8, 9, 11, 12: approvals, co-payment and restatement, sessions, DMA, vouchers
+    "co_payment_cents": _l("Co-payment"), "aid_before_cents": _l("Aid before"),
+    "value_cents": _l("Value"), "threshold_cents": _l("Threshold"), "decision_body": _l("Decision body"),
+    "restated_on": _l("Restated on"), "reversed_on": _l("Reversed on"), "hash": _l("Content hash (SHA-256)"),
+    "valid_until": _l("Valid until"), "method": _l("Method"), "user_agent": _l("Browser"), "stage": _l("Stage"),
 }
 
 #: Keys holding the id of another object, by object type.
