@@ -14,6 +14,7 @@ check, run after an allowed role's request, that the step really happened (the
 application's state moved, the row exists, the setting changed, the session ended).
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -98,6 +99,53 @@ def audited(verb: str, key: str) -> Callable:
             AuditEvent.verb == verb, AuditEvent.object_id == ids[key])))
         assert count >= 1, (verb, key)
     return done
+
+
+def recorded(verb: str, object_type: str, key: str) -> Callable:
+    """An audit event `verb` about the object `ids[key]` of `object_type` was written."""
+    def done(app, client, ids, response):
+        import sqlalchemy as sa
+
+        from dih4society.core.models import AuditEvent
+        from dih4society.extensions import db
+
+        count = _query(app, lambda: db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.verb == verb, AuditEvent.object_type == object_type, AuditEvent.object_id == ids[key])))
+        assert count >= 1, (verb, object_type, key)
+    return done
+
+
+def told(text: str) -> Callable:
+    """The page the redirect leads to says `text` (the outcome, not a refusal)."""
+    def done(app, client, ids, response):
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert text in page, text
+    return done
+
+
+def invitation_sent(email: str) -> Callable:
+    """A pending invitation to `email` exists for the applicant's organisation."""
+    def done(app, client, ids, response):
+        import sqlalchemy as sa
+
+        from dih4society.extensions import db
+        from dih4society.organisations.models import Invitation
+
+        found = _query(app, lambda: db.session.scalar(sa.select(sa.func.count(Invitation.id)).where(
+            Invitation.email == email, Invitation.organisation_id == ids["org_id"])))
+        assert found == 1, (email, found)
+    return done
+
+
+def to_assessment_of_org(app, client, ids, response):
+    """The answer leads to a draft assessment of the applicant's organisation."""
+    from dih4society.assessments.models import Assessment
+    from dih4society.extensions import db
+
+    match = re.search(r"/assessments/(\d+)$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    org_id = _query(app, lambda: db.session.get(Assessment, int(match.group(1))).organisation_id)
+    assert org_id == ids["org_id"], (org_id, ids["org_id"])
 
 
 def session_revoked(key: str) -> Callable:
@@ -212,11 +260,15 @@ CASES: dict[str, Case] = {
     # issue 8 §4: members invite and remove colleagues of their own organisation (others: 404);
     # admins correct an organisation's figures.
     "organisations.invite": Case("/organisations/mine/invitations", "POST", allowed=frozenset({APPLICANT}),
-                                 ok_status=(302,), hidden=True, data={"email": "new.colleague@example.org"}),
+                                 ok_status=(302,), hidden=True, data={"email": "new.colleague@example.org"},
+                                 done=invitation_sent("new.colleague@example.org")),
     "organisations.revoke_invitation": Case("/organisations/mine/invitations/{invitation_id}/revoke", "POST",
-                                            allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True),
+                                            allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True,
+                                            done=recorded("organisation.invitation_revoked", "organisation",
+                                                          "org_id")),
     "organisations.remove_member": Case("/organisations/mine/members/{colleague_id}/remove", "POST",
-                                        allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True),
+                                        allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True,
+                                        done=recorded("organisation.remove_member", "organisation", "org_id")),
     "organisations.edit": Case("/organisations/{org_id}/edit", allowed=frozenset({ADMIN})),
     "catalogue.create": Case("/catalogue/new", allowed=frozenset({ADMIN})),
     "catalogue.edit": Case("/catalogue/{service_id}/edit", allowed=frozenset({ADMIN})),
@@ -328,8 +380,10 @@ CASES: dict[str, Case] = {
     "calls.edit": Case("/calls/{call_id}/edit", allowed=MANAGERS),
     "calls.ranking_page": Case("/calls/{competitive_call_id}/ranking", allowed=MANAGERS),
     "calls.decide": Case("/calls/{competitive_call_id}/decide", "POST", allowed=frozenset({MANAGER}),
-                         ok_status=(302,)),
-    "calls.publish": Case("/calls/{competitive_call_id}/publish", "POST", allowed=MANAGERS, ok_status=(302,)),
+                         ok_status=(302,),  # the fixture's call has nothing to decide: back to its ranking
+                         done=redirects_to("/calls/{competitive_call_id}/ranking")),
+    "calls.publish": Case("/calls/{competitive_call_id}/publish", "POST", allowed=MANAGERS, ok_status=(302,),
+                          done=recorded("call.results_published", "call", "competitive_call_id")),
     # voucher agreements (issue 12): the beneficiary, the delivering partner's staff (partner@),
     # managers and admins see it, anyone else 404; only the beneficiary accepts or uploads, only the
     # delivering partner's staff check an upload, only managers extend.
@@ -338,30 +392,36 @@ CASES: dict[str, Case] = {
     # (already accepted: a second acceptance books nothing and redirects)
     "vouchers.accept": Case("/vouchers/{approved_app_id}/accept", "POST", allowed=frozenset({APPLICANT}),
                             ok_status=(302,), data={"accept-full_name": "Andrei Bălan", "accept-confirm": "y",
-                                                    "accept-content_hash": "x"}),
+                                                    "accept-content_hash": "x"},
+                            # the fixture's approved voucher is accepted already: the repeat is told so
+                            done=told("The agreement was already accepted.")),
     "vouchers.upload": Case("/vouchers/{unaccepted_app_id}/upload", "POST", allowed=frozenset({APPLICANT}),
-                            ok_status=(302,), data={"upload-file": (SAMPLE_PDF, "signed.pdf")}),
+                            ok_status=(302,), data={"upload-file": (SAMPLE_PDF, "signed.pdf")},
+                            done=recorded("agreement.upload_signed", "application", "unaccepted_app_id")),
     "vouchers.signed": Case("/vouchers/{uploaded_app_id}/signed.pdf", hidden=True),
     "vouchers.check": Case("/vouchers/{uploaded_app_id}/check", "POST", allowed=frozenset({STAFF}),
-                           ok_status=(302,)),
+                           ok_status=(302,), done=recorded("agreement.accept", "application", "uploaded_app_id")),
     "vouchers.extend": Case("/vouchers/{approved_app_id}/extend", "POST", allowed=frozenset({MANAGER}),
-                            ok_status=(302,), data={"extend-reason": "The partner's lab was closed for a month."}),
+                            ok_status=(302,), data={"extend-reason": "The partner's lab was closed for a month."},
+                            done=recorded("agreement.extend", "application", "approved_app_id")),
     "reports.export_aid_register": Case("/reports/export/aid-register.csv", allowed=MANAGERS),
     # digital maturity (issue #11): an organisation's assessments are its own (others: 404) and
     # hub staff's; answering is the organisation's (or the assisting staff member's). Staff start
     # assisted interviews and waive T0; the satisfaction form is the beneficiary's; the Impact page
     # is for hub staff, the reporting exports for managers. More in tests/assessments.
     "assessments.mine": Case("/assessments/", allowed=frozenset({APPLICANT})),
-    "assessments.start": Case("/assessments/start", "POST", allowed=frozenset({APPLICANT}), ok_status=(302,)),
+    "assessments.start": Case("/assessments/start", "POST", allowed=frozenset({APPLICANT}), ok_status=(302,),
+                              done=to_assessment_of_org),
     "assessments.fill": Case("/assessments/{dma_draft_id}"),
     "assessments.result": Case("/assessments/{other_dma_t0_id}/result", allowed=HUB, hidden=True),
     "assessments.result_pdf": Case("/assessments/{dma_t0_id}/result.pdf"),
     "assessments.organisation": Case("/assessments/organisations/{org_id}", allowed=HUB),
     "assessments.assist": Case("/assessments/organisations/{org_id}/assist", "POST",
-                               allowed=frozenset({STAFF, MANAGER}), ok_status=(302,)),
+                               allowed=frozenset({STAFF, MANAGER}), ok_status=(302,), done=to_assessment_of_org),
     "assessments.waive": Case("/assessments/organisations/{other_org_id}/waive", "POST",
                               allowed=frozenset({STAFF, MANAGER}), ok_status=(302,),
-                              data={"waiver-reason": "Urgent cybersecurity incident, assessed by phone."}),
+                              data={"waiver-reason": "Urgent cybersecurity incident, assessed by phone."},
+                              done=recorded("dma.waive_t0", "organisation", "other_org_id")),
     "assessments.rate": Case("/assessments/satisfaction/{closed_app_id}", allowed=frozenset({APPLICANT})),
     "assessments.impact_page": Case("/assessments/impact", allowed=HUB),
     "assessments.export": Case("/assessments/export/assessments.csv", allowed=MANAGERS),
