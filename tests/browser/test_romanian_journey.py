@@ -91,6 +91,14 @@ def test_registration_application_and_decision_letter_in_romanian(browser, live_
         assert page.get_by_text("Întreprindere mică").first.is_visible()
         check("organisation")
 
+        with app.app_context():  # its T0 self-assessment, needed before the first submission (issue 11)
+            from dih4society.assessments.demo import give_t0
+            from dih4society.organisations.models import Organisation
+
+            give_t0(db.session.scalar(sa.select(Organisation).where(
+                Organisation.legal_name == "Prelucrări Mecanice Dej SRL")))
+            db.session.commit()
+
         page.get_by_role("link", name="Catalog").first.click()
         page.wait_for_url("**/catalogue/")
         check("catalogue")
