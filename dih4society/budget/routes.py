@@ -26,6 +26,7 @@ from ..core import marks
 from ..core.audit import record_denied
 from ..core.errors import DomainError
 from ..core.forms import show_error
+from ..core.i18n import current_language
 from ..core.money import eur, from_cents, to_cents
 from ..core.security import MANAGERS, STAFF, roles_required
 from ..extensions import db
@@ -65,7 +66,8 @@ def dashboard():
 def _dashboard_body(is_admin: bool) -> Markup:
     """The figures, charts and tables: the same for every manager at one change mark
     (and one language: the period labels and titles are localised)."""
-    data = marks.cached(("budget.dashboard.figures",), queries.dashboard)
+    # Labels and partner names in the figures are in the reader's language: one entry per language.
+    data = marks.cached(("budget.dashboard.figures", current_language()), queries.dashboard)
     start, labels = charts.period_labels(data.step, [m.month for m in data.months])
     periods = [(label, m.committed, m.released, m.spent) for label, m in zip(labels, data.months, strict=True)]
     titles = {
