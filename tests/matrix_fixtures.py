@@ -72,6 +72,10 @@ def extra_ids(seeded: dict) -> dict:
     ids["applicant2_passkey_id"] = passkey.id
     ids.update(_call_ids(cast))
     ids.update(_agreement_ids(cast))
+    from dih4society.vouchers import services as vouchers
+
+    ids["unaccepted_agreement_hash"] = vouchers.agreement_of(
+        db.session.get(Application, ids["unaccepted_app_id"])).content_hash
     db.session.commit()
     return ids
 

@@ -133,8 +133,8 @@ def verify() -> VerifyResult:
         if row and not (row.acc_min == row.acc_max == account_id):
             problems.append(f"{ref}: ledger movements on another account than its own ({account_id})")
         if state is AppState.CLOSED and spent != covered_final:
-            problems.append(f"{ref}: closed with actual cost {actual} (covered {covered_final}) "
-                            f"but {spent} spent on the ledger")
+            problems.append(f"{ref}: closed with actual cost {actual} but {spent} spent on the ledger "
+                            f"(the cost covered, less the co-payment, is {covered_final})")
         if state not in holding and state is not AppState.CLOSED and spent:
             problems.append(f"{ref}: {spent} spent on the ledger but the application is {state.value}")
         expected = covered_approved if state in holding else 0

@@ -41,7 +41,7 @@ class ServiceForm(FlaskForm):
         _l("Co-payment (%)"),
         description=_l("The share of the value the beneficiary pays itself; 0 means it pays nothing. "
                        "The rest is the state aid it receives."),
-        validators=[InputRequired(), NumberRange(min=0, max=99, message=_l("Between 0 and 99 %%."))])
+        validators=[InputRequired(), NumberRange(min=0, max=99, message=_l("The co-payment is a whole percentage from 0 to 99."))])
     legal_basis = SelectField(_l("Legal basis"), choices=[SelectChoice(b.value, LEGAL_BASIS_LABELS[b]) for b in LegalBasis])
     eligible_kinds = MultiCheckboxField(_l("Eligible organisations"),
                                         choices=[SelectChoice(k.value, ORG_KIND_LABELS[k]) for k in OrgKind],

@@ -65,7 +65,9 @@ def terms_for(application: Application, valid_until: date, language: str) -> dic
     org = application.organisation
     approved = application.approved_cents or 0
     market = service.market_value_cents
-    co_payment = max(market - approved, 0)
+    # What the beneficiary pays (DESIGN.md §4): the co-payment frozen at approval; the aid
+    # is the value it receives without paying (approved value less the co-payment).
+    co_payment = application.co_payment_cents or 0
     with force_locale(language):
         basis = application.legal_basis.label if application.legal_basis is not None else ""
     return {
@@ -77,7 +79,8 @@ def terms_for(application: Application, valid_until: date, language: str) -> dic
         "service_code": service.code, "service": pick(service.name_en, service.name_ro, language),
         "call": application.call.title_ro if (application.call and language == "ro") else
         (application.call.title_en if application.call else None),
-        "market_value": f"EUR {eur_plain(market)}", "co_payment": f"EUR {eur_plain(co_payment)}",
+        "market_value": f"EUR {eur_plain(market)}", "co_payment": f"EUR {eur_plain(co_payment)}" + (
+            f" ({application.co_payment_percent} %)" if application.co_payment_percent else ""),
         "approved": f"EUR {eur_plain(approved)}", "aid": f"EUR {eur_plain(application.aid_cents or 0)}",
         "legal_basis": basis,
         "approved_on": (application.decided_at or utcnow()).date().strftime("%d.%m.%Y"),

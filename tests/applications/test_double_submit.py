@@ -10,6 +10,7 @@ import threading
 
 import sqlalchemy as sa
 from applications.builders import FORM, as_user, service_id
+from samples import PDF
 
 from dih4society.applications.models import Application, AppState
 from dih4society.core.models import AuditEvent, FormSubmission
@@ -118,7 +119,7 @@ def test_a_document_sent_twice_is_added_once(app, seeded):
     for _ in range(2):
         response = client.post(f"/applications/{draft_id}/attachments", data={
             "upload-kind": "other", "upload-token": token,
-            "upload-file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")})
+            "upload-file": (io.BytesIO(PDF), "a.pdf")})
         assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == 1

@@ -57,7 +57,7 @@ def test_service_form_refuses_bad_input(app, client, seeded):
     bad = {"code": "TBI-ROB-01", "name_en": "Dup", "category": "test_before_invest", "partner_id": partner_id,
            "market_value": "100", "co_payment_percent": "0", "legal_basis": "gber_28", "eligible_kinds": ["sme"]}
     assert b"Another service has this code" in client.post("/catalogue/new", data=bad).data
-    assert b"Between 0 and 99 %" in client.post("/catalogue/new", data={**bad, "code": "NEW-1", "co_payment_percent": "100"}).data
+    assert b"The co-payment is a whole percentage from 0 to 99." in client.post("/catalogue/new", data={**bad, "code": "NEW-1", "co_payment_percent": "100"}).data
     assert b"Choose at least one kind" in client.post("/catalogue/new", data={**bad, "code": "NEW-2", "eligible_kinds": []}).data
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Service.id))) == before

@@ -61,6 +61,20 @@ def test_public_endpoints_answer_visitors(client, seeded, endpoint):
     assert response.status_code == 200
 
 
+def _last_audit_id(app) -> int:
+    """The newest audit event's id before a request (for `audits(verb)` checks)."""
+    import sqlalchemy as sa
+
+    from dih4society.core.models import AuditEvent
+    from dih4society.extensions import db
+
+    with app.app_context():
+        try:
+            return db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(AuditEvent.id), 0)))
+        finally:
+            db.session.rollback()
+
+
 def test_every_redirecting_step_has_a_check_that_it_happened():
     """A refusal redirects too (with a flash message): a 302 alone proves nothing."""
     unchecked = sorted(e for e, c in CASES.items() if 302 in c.ok_status and c.done is None)
@@ -76,7 +90,10 @@ def test_role_against_endpoint(app, matrix_ids, endpoint, role):
         response = login(client, DEMO_LOGIN[role])
         assert b"Log out" in response.data
     path = case.path.format(**matrix_ids)
-    response = client.open(path, method=case.method, data=case.data)
+    before = _last_audit_id(app)
+    # String values may name ids too (e.g. an agreement's content hash).
+    data = {k: v.format(**matrix_ids) if isinstance(v, str) else v for k, v in case.data.items()}
+    response = client.open(path, method=case.method, data=data)
     if role == ANON and case.method == "POST" and endpoint not in ("auth.logout", "auth.logout_everywhere"):
         # A form sent without a session: kept, with a login form (core/stash.py);
         # logging out without a session just goes to the login page.
@@ -87,6 +104,6 @@ def test_role_against_endpoint(app, matrix_ids, endpoint, role):
     elif role in case.allowed:
         assert response.status_code in case.ok_status, (path, response.status_code)
         if case.done is not None:
-            case.done(app, client, matrix_ids, response)
+            case.done(app, client, {**matrix_ids, "_audit_before": before}, response)
     else:
         assert response.status_code == (404 if case.hidden else 403), (path, response.status_code)

@@ -31,7 +31,9 @@ def test_the_agreement_is_generated_at_approval_with_terms_validity_and_hash(cas
     terms = agreement.terms
     assert terms["reference"] == application.reference
     assert terms["beneficiary"] == cast.org.legal_name and terms["partner"] == cast.service.partner.name
-    assert terms["market_value"] == "EUR 18,000.00" and terms["co_payment"] == "EUR 3,000.00"
+    # The demo service is free (no co-payment): the aid is the whole approved value.
+    assert terms["market_value"] == "EUR 18,000.00" and terms["co_payment"] == "EUR 0.00"
+    assert terms["approved"] == "EUR 15,000.00" and terms["aid"] == "EUR 15,000.00"
     assert agreement.content_hash == vouchers.content_hash(terms) and len(agreement.content_hash) == 64
     assert agreement.valid_until == vouchers.add_months(application.decided_at.date(), 12)
     assert _events("agreement.generate", application) == 1
@@ -192,3 +194,14 @@ def test_agreement_pages_accept_twice_and_another_organisation_gets_404(app, see
         agreement = db.session.scalar(sa.select(VoucherAgreement).where(VoucherAgreement.application_id == app_id))
         assert agreement.accepted_ip == "127.0.0.1" and agreement.accepted_name == "Andrei Bălan"
     assert client.get(f"/vouchers/{app_id}/agreement.pdf").data[:4] == b"%PDF"
+
+
+def test_the_agreement_states_the_co_payment_and_aid_of_the_aid_rule(cast):
+    """With a 20 % co-payment the agreement states what the beneficiary pays and the aid
+    as the value received without paying (DESIGN.md §4), frozen at approval."""
+    cast.service.co_payment_percent = 20
+    db.session.flush()
+    application = build(cast, S.APPROVED, accepted=False, requested_cents=1_500_003)
+    terms = vouchers.agreement_of(application).terms
+    # 20 % of €15,000.03 = €3,000.006 → €3,000.01 (half-up); aid €12,000.02.
+    assert terms["co_payment"] == "EUR 3,000.01 (20 %)" and terms["aid"] == "EUR 12,000.02"
