@@ -6,7 +6,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 DEMO_PASSWORD ?= demo-password-2026
 
-.PHONY: install install-test run db seed test lint bandit audit bench translations clean
+.PHONY: install install-test run db seed test lint bandit audit bench translations translations-todo clean
 
 $(BIN)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -58,8 +58,13 @@ bench: install-test
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --ignore-obsolete -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -d translations
+	-$(BIN)/python tools/i18n.py status
+
+## What is left to translate, as a JSON template to fill (see translations/ro/GLOSSARY.md)
+translations-todo: translations
+	$(BIN)/python tools/i18n.py todo
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -65,6 +65,11 @@ class Config:
         "HUB_FULL_NAME", "DIH4Society — European Digital Innovation Hub, North-West Romania"
     )
     APP_NAME = os.environ.get("APP_NAME", "Voucher platform")
+    # The same names in Romanian (pages, letters and e-mails in Romanian use them).
+    HUB_FULL_NAME_RO = os.environ.get(
+        "HUB_FULL_NAME_RO", "DIH4Society — Hub European de Inovare Digitală Nord-Vest"
+    )
+    APP_NAME_RO = os.environ.get("APP_NAME_RO", "Platforma de vouchere")
     #: Where users reach the site; links in e-mails are built from it, never from the
     #: request's Host header (which a visitor controls).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}").rstrip("/")
@@ -150,7 +155,9 @@ class Config:
 
     # Languages.
     LANGUAGES = ["en", "ro"]
-    BABEL_DEFAULT_LOCALE = "en"
+    #: The language of visitors who have not chosen one, and of users without a preference.
+    DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "en")
+    BABEL_DEFAULT_LOCALE = DEFAULT_LOCALE
     BABEL_DEFAULT_TIMEZONE = "Europe/Bucharest"
 
     BOOTSTRAP_SERVE_LOCAL = True
@@ -164,9 +171,11 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """Local development on the embedded SQLite database."""
+    """Local development and the demo, on the embedded SQLite database (Romanian first)."""
 
     DEBUG = False
+    DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "ro")
+    BABEL_DEFAULT_LOCALE = DEFAULT_LOCALE
 
 
 class TestingConfig(Config):

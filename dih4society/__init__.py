@@ -45,14 +45,23 @@ def create_app(config_name: str | None = None, test_config: dict[str, Any] | Non
 
 
 def _select_locale() -> str:
-    from flask import current_app, has_request_context
+    from flask import current_app, g, has_request_context
 
     langs = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    # The switcher's choice, then the user's saved preference, then the hub's default.
     if session.get("lang") in langs:
         return session["lang"]
-    return request.accept_languages.best_match(langs) or langs[0]
+    # Only a user already loaded: loading one here could itself need a translation
+    # (a message while checking the session) and come back here.
+    from .auth.models import User
+
+    user = g.get("_login_user")
+    if type(user) is User and user.locale in langs:  # type(), not isinstance: never a LocalProxy
+        return user.locale
+    default = current_app.config.get("DEFAULT_LOCALE")
+    return default if default in langs else langs[0]
 
 
 #: Ids and numbers in URLs stay far inside 64-bit integers (SQLite and PostgreSQL).
@@ -129,15 +138,15 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals shared by every template."""
-    from flask_babel import format_date, format_datetime
-
     from .auth.models import Role
+    from .core.i18n import configured_name, decimal1, page_date, page_datetime
     from .core.models import Notification
     from .core.money import eur
 
     app.jinja_env.filters["eur"] = eur
-    app.jinja_env.filters["date"] = lambda v: format_date(v) if v else ""
-    app.jinja_env.filters["datetime"] = lambda v: format_datetime(v, "short") if v else ""
+    app.jinja_env.filters["decimal1"] = decimal1
+    app.jinja_env.filters["date"] = page_date  # one date format per language on every page
+    app.jinja_env.filters["datetime"] = page_datetime
 
     @app.context_processor
     def _globals():
@@ -155,8 +164,8 @@ def register_template_helpers(app: Flask) -> None:
             "Role": Role,
             "has_endpoint": lambda name: name in app.view_functions,
             "hub_name": app.config["HUB_NAME"],
-            "hub_full_name": app.config["HUB_FULL_NAME"],
-            "app_name": app.config["APP_NAME"],
+            "hub_full_name": configured_name("HUB_FULL_NAME"),
+            "app_name": configured_name("APP_NAME"),
             "unread_notifications": unread,
             "current_locale": _select_locale(),
         }

@@ -83,17 +83,23 @@ class Series:
 # --- number formatting -----------------------------------------------------------------
 
 def short_eur(cents: float) -> str:
-    """Compact euros for axis labels: ``€0``, ``€750``, ``€25k``, ``€1.5M``."""
+    """Compact euros for axis labels: ``€0``, ``€750``, ``€25k``, ``€1.5M``; in Romanian
+    ``0 €``, ``750 €``, ``25 mii €``, ``1,5 mil. €``."""
+    from .core.i18n import current_language
+
     euros = cents / 100
     sign = "-" if euros < 0 else ""
     euros = abs(euros)
+    romanian = current_language() == "ro"
     if euros >= 1_000_000:
-        text = f"{euros / 1_000_000:.2f}".rstrip("0").rstrip(".") + "M"
+        number, unit = f"{euros / 1_000_000:.2f}".rstrip("0").rstrip("."), (" mil." if romanian else "M")
     elif euros >= 1_000:
-        text = f"{euros / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
+        number, unit = f"{euros / 1_000:.1f}".rstrip("0").rstrip("."), (" mii" if romanian else "k")
     else:
-        text = f"{euros:.0f}"
-    return f"{sign}€{text}"
+        number, unit = f"{euros:.0f}", ""
+    if romanian:
+        return f"{sign}{number.replace('.', ',')}{unit} €"
+    return f"{sign}€{number}{unit}"
 
 
 def nice_scale(maximum: float, ticks: int = 5) -> tuple[float, float]:
@@ -112,19 +118,38 @@ def nice_scale(maximum: float, ticks: int = 5) -> tuple[float, float]:
 
 def _fit(text: str, width: float, font: str, size: float) -> str:
     """Shorten `text` with an ellipsis so it fits `width` points."""
-    if stringWidth(text, font, size) <= width:
+    if stringWidth(text, font, size) <= width + 0.5:  # float sums: a label measured to fit must fit
         return text
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text.rstrip() + "…"
 
 
-def _legend(series: Sequence[Series], x: float, y: float, font: str, size: float = 9) -> Group:
-    group = Group()
+def _legend_lines(series: Sequence[Series], width: float, font: str, size: float) -> list[list[Series]]:
+    """The legend's entries split into lines that fit `width` (phones wrap the legend)."""
+    lines: list[list[Series]] = [[]]
+    used = 0.0
     for s in series:
-        group.add(Rect(x, y - 1, 10, 10, fillColor=s.color, strokeColor=None))
-        group.add(String(x + 14, y, s.label, fontName=font, fontSize=size, fillColor=INK))
-        x += 14 + stringWidth(s.label, font, size) + 16
+        w = 14 + stringWidth(s.label, font, size) + 16
+        if lines[-1] and used + w > width:
+            lines.append([])
+            used = 0.0
+        lines[-1].append(s)
+        used += w
+    return lines
+
+
+def _legend(series: Sequence[Series], x: float, y: float, font: str, size: float = 9,
+            width: float | None = None) -> Group:
+    """The legend from its first line's baseline `y` down; wrapped to `width` if given."""
+    group = Group()
+    lines = _legend_lines(series, width, font, size) if width else [list(series)]
+    for n, line in enumerate(lines):
+        lx, ly = x, y - n * (size + 6)
+        for s in line:
+            group.add(Rect(lx, ly - 1, size + 1, size + 1, fillColor=s.color, strokeColor=None))
+            group.add(String(lx + size + 5, ly, s.label, fontName=font, fontSize=size, fillColor=INK))
+            lx += 14 + stringWidth(s.label, font, size) + 16
     return group
 
 
@@ -139,37 +164,53 @@ def _empty(drawing: Drawing, message: str, font: str) -> Drawing:
 def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[Series], *,
               width: float = 480, bar_height: float = 16, label_width: float | None = None,
               maximum: int | None = None, empty_message: str | None = None,
-              font_name: str | None = None) -> Drawing:
+              font_name: str | None = None, font_size: float = 9, labels_above: bool | None = None) -> Drawing:
     """Horizontal stacked bars: one bar per row, one segment per series (amounts in cents).
 
     `rows` is ``[(label, [value per series, ...]), ...]``; e.g. per partner
     ``("UTCN", [spent, committed, available])`` draws the allocation split in three.
-    The total of each bar is written at its end."""
-    font, size, gap = font_name or chart_font(), 9, 8
-    legend_h, axis_h = 22, 20
-    height = legend_h + axis_h + max(len(rows), 1) * (bar_height + gap) + 4
+    The total of each bar is written at its end. With `labels_above` (the default for
+    text larger than 9 pt, i.e. the phone layout) each label gets its own line above its
+    bar, across the whole width, so long partner names are not cut."""
+    font, size = font_name or chart_font(), font_size
+    above = size > 9 if labels_above is None else labels_above
+    small = size * 8 / 9
+    gap, bar_height = 8 * size / 9, max(bar_height, size * 1.8)
+    row_h = bar_height + gap + (size + 4 if above else 0)
+    legend_lines = len(_legend_lines(series, width - 8, font, size)) if above else 1
+    legend_h, axis_h = 13 + size * 1.2 + (legend_lines - 1) * (size + 6), 11 + size * 1.2
+    height = legend_h + axis_h + max(len(rows), 1) * row_h + 4
     drawing = Drawing(width, height)
     if not rows:
         return _empty(drawing, empty_message or _("No data yet"), font)
-    if label_width is None:
-        label_width = min(max(stringWidth(label, font, size) for label, _ in rows) + 10, width * 0.32)
+    if above:
+        label_width = 4
+    elif label_width is None:
+        label_width = min(max(stringWidth(label, font, size) for label, _ in rows) + 10, width * 0.42)
     totals = [sum(max(v, 0) for v in values) for _, values in rows]
     top, step = nice_scale(max(maximum or 0, *totals))
-    value_w = stringWidth(short_eur(top), font, size) + 12
+    value_w = stringWidth(short_eur(top), font, small) + 12
     plot_x, plot_w = label_width, width - label_width - value_w
     plot_top = height - legend_h
-    drawing.add(_legend(series, plot_x, height - 13, font))
+    drawing.add(_legend(series, 4 if above else plot_x, height - size - 4, font, size,
+                        width - 8 if above else None))
     # Grid and axis labels.
     ticks = round(top / step)
     for i in range(ticks + 1):
         x = plot_x + plot_w * i / ticks
         drawing.add(Line(x, axis_h, x, plot_top, strokeColor=GRID, strokeWidth=0.5))
-        drawing.add(String(x, axis_h - 12, short_eur(step * i), fontName=font, fontSize=8,
-                           fillColor=SUBTLE, textAnchor="middle"))
+        if above and i % 2 and ticks > 3:
+            continue  # phone layout: every other tick label, or they overlap
+        drawing.add(String(x, axis_h - small - 4, short_eur(step * i), fontName=font, fontSize=small,
+                           fillColor=SUBTLE, textAnchor="start" if above and i == 0 else "middle"))
     for n, ((label, values), total) in enumerate(zip(rows, totals, strict=True)):
-        y = plot_top - (n + 1) * (bar_height + gap) + gap / 2
-        drawing.add(String(plot_x - 6, y + bar_height / 2 - size / 3, _fit(label, label_width - 10, font, size),
-                           fontName=font, fontSize=size, fillColor=INK, textAnchor="end"))
+        y = plot_top - (n + 1) * row_h + gap / 2
+        if above:
+            drawing.add(String(plot_x + 4, y + bar_height + 4, _fit(label, width - 12, font, size),
+                               fontName=font, fontSize=size, fillColor=INK))
+        else:
+            drawing.add(String(plot_x - 6, y + bar_height / 2 - size / 3, _fit(label, label_width - 10, font, size),
+                               fontName=font, fontSize=size, fillColor=INK, textAnchor="end"))
         x = plot_x
         for value, s in zip(values, series, strict=True):
             w = plot_w * max(value, 0) / top
@@ -177,7 +218,7 @@ def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[Series
                 drawing.add(Rect(x, y, w, bar_height, fillColor=s.color, strokeColor=None))
             x += w
         drawing.add(String(x + 4, y + bar_height / 2 - size / 3, short_eur(total), fontName=font,
-                           fontSize=8, fillColor=SUBTLE))
+                           fontSize=small, fillColor=SUBTLE))
     drawing.add(Line(plot_x, axis_h, plot_x, plot_top, strokeColor=SUBTLE, strokeWidth=0.8))
     return drawing
 
@@ -193,33 +234,52 @@ def _month_rows(rows) -> list[tuple[str, int, int, int]]:
     return out
 
 
+#: The envelope is left off the line chart's scale when it exceeds the money used this many times.
+ENVELOPE_OFF_SCALE = 10
+
+
 def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 480, height: float = 240,
                   labels: tuple[str, str, str] | None = None, empty_message: str | None = None,
-                  font_name: str | None = None) -> Drawing:
+                  font_name: str | None = None, font_size: float = 8, start_label: str = "") -> Drawing:
     """Commitments and spending month by month, cumulated, against the envelope.
 
     `rows` are ``(month "YYYY-MM", committed, released, spent)`` tuples in cents (or
     objects with those attributes), oldest first, as `budget.queries.monthly` gives
     them. The upper line is the money bound so far (commitments net of releases:
     spending only turns committed money into spent money), the lower one the
-    money spent, the dashed line the envelope."""
-    font, size = font_name or chart_font(), 8
+    money spent, the dashed line the envelope. The period labels are drawn as given
+    (months, weeks or days); both lines start from zero at `start_label`, so a single
+    period draws a rising line rather than a lone dot."""
+    font, size = font_name or chart_font(), font_size
     drawing = Drawing(width, height)
     data = _month_rows(rows)
     if not data:
         return _empty(drawing, empty_message or _("No commitments yet"), font)
+    data = [(start_label, 0, 0, 0), *data]
     labels = labels or (_("Committed or spent (cumulative)"), _("Spent (cumulative)"), _("Envelope"))
     months = [m for m, *_ in data]
     bound = list(accumulate(c - r for _, c, r, _s in data))
     spent = list(accumulate(s for *_, s in data))
-    top, step = nice_scale(max(max(bound), max(spent), envelope_cents or 0, 1))
+    used = max(max(bound), max(spent), 1)
     legend = [Series(labels[0], COMMITTED), Series(labels[1], SPENT)]
-    if envelope_cents:
+    if envelope_cents and envelope_cents > ENVELOPE_OFF_SCALE * used:
+        # Early in a programme the envelope dwarfs the lines, which would lie flat on the
+        # axis: keep the scale to the money used and name the envelope in the legend.
+        legend.append(Series(_("%(label)s %(amount)s (above the scale)", label=labels[2],
+                               amount=short_eur(envelope_cents)), GRID))
+        envelope_cents = None
+    elif envelope_cents:
         legend.append(Series(labels[2], ALERT))
-    drawing.add(_legend(legend, 10, height - 13, font))
-    left = stringWidth(short_eur(top), font, size) + 12
-    right = stringWidth("0000-00", font, size) / 2 + 6  # room for the last month's label
-    plot_x, plot_y, plot_w, plot_h = left, 30, width - left - right, height - 30 - 28
+    top, step = nice_scale(max(used, envelope_cents or 0))
+    legend_size = max(size, 9)
+    lines = len(_legend_lines(legend, width - 20, font, legend_size))
+    drawing.add(_legend(legend, 10, height - legend_size - 4, font, legend_size, width - 20))
+    widest = max(stringWidth(m, font, size) for m in months)
+    left = max(stringWidth(short_eur(top), font, size) + 12, widest / 2 + 4)
+    right = widest / 2 + 6  # room for the last period's label
+    plot_y = 10 + 2 * size
+    plot_x, plot_w = left, width - left - right
+    plot_h = height - plot_y - legend_size - 16 - (lines - 1) * (legend_size + 6)
     ticks = round(top / step)
     for i in range(ticks + 1):
         y = plot_y + plot_h * i / ticks
@@ -233,14 +293,14 @@ def monthly_chart(rows, envelope_cents: int | None = None, *, width: float = 480
     def y_at(value: int) -> float:
         return plot_y + plot_h * value / top
 
-    label_w = stringWidth("0000-00", font, size) + 8
+    label_w = widest + 8
     every = max(1, math.ceil(len(months) * label_w / plot_w))
     last = len(months) - 1
     for i, month in enumerate(months):
         near_end = i != last and (last - i) < every and x_at(last) - x_at(i) < label_w
         if (i % every == 0 and not near_end) or i == last:
             drawing.add(Line(x_at(i), plot_y, x_at(i), plot_y - 3, strokeColor=SUBTLE, strokeWidth=0.5))
-            drawing.add(String(x_at(i), plot_y - 13, month, fontName=font, fontSize=size, fillColor=SUBTLE,
+            drawing.add(String(x_at(i), plot_y - size - 5, month, fontName=font, fontSize=size, fillColor=SUBTLE,
                                textAnchor="middle"))
     if envelope_cents:
         # A PolyLine, not a Line: the SVG renderer closes a Line's path ("… Z"), and the
@@ -464,3 +524,25 @@ def grouped_bar_chart(labels: Sequence[str], series: Sequence[tuple[Series, Sequ
                                fontName=font, fontSize=7, fillColor=SUBTLE))
     drawing.add(Line(plot_x, axis_h, plot_x, plot_top, strokeColor=SUBTLE, strokeWidth=0.8))
     return drawing
+
+
+# --- period labels ------------------------------------------------------------------------
+
+def period_labels(step: str, keys: Sequence[str]) -> tuple[str, list[str]]:
+    """Readable labels for `budget.queries.periods` keys in the current locale, and the
+    label of the period before the first (where the chart's lines start from zero)."""
+    from datetime import date, timedelta
+
+    from flask_babel import format_date
+
+    if not keys:
+        return "", []
+    if step == "month":
+        starts = [date.fromisoformat(k + "-01") for k in keys]
+        before = (starts[0] - timedelta(days=1)).replace(day=1)
+        pattern = "MMM yyyy"
+    else:
+        starts = [date.fromisoformat(k) for k in keys]
+        before = starts[0] - timedelta(days=7 if step == "week" else 1)
+        pattern = "d MMM"
+    return format_date(before, pattern), [format_date(d, pattern) for d in starts]

@@ -130,6 +130,7 @@ def seed_base(password: str) -> list[str]:
         if code not in existing_rubric:
             db.session.add(RubricCriterion(code=code, label=label, weight=weight, position=pos))
     db.session.flush()
+    from .catalogue.demo_ro import add_romanian; add_romanian()  # noqa: E702, I001
 
     admin = _ensure_user("admin@dih4society.example", "Adriana Mureșan", Role.ADMIN, password)
     if budget.get_settings() is None:
@@ -209,11 +210,21 @@ def seed(password: str, scale: int = 0) -> str:
     from .calls.demo import seed_competitive_call  # issue 12
     lines += seed_competitive_call(password)
     db.session.commit()
+    import logging
+
     from .core.mail import deliver_pending
 
-    sent = deliver_pending(limit=100_000)  # the demo's notifications (to the log without SMTP)
+    # Hundreds of demo notifications would bury the accounts printed below: keep the
+    # per-message mail log out of the terminal and print one summary line instead.
+    mail_log = logging.getLogger("dih4society.core.mail")
+    level = mail_log.level
+    mail_log.setLevel(logging.WARNING)
+    try:
+        sent = deliver_pending(limit=100_000)
+    finally:
+        mail_log.setLevel(level)
     if sent:
-        lines.append(f"outbox: {sent} demo notification e-mail(s) sent")
+        lines.append(f"outbox: {sent} demo notification e-mail(s) sent (kept in the outbox table, not printed)")
     if scale:
         lines.append(seed_scale(scale, scale_envelope=True))
         from .assessments.demo import seed_scale_assessments

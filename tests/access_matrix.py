@@ -194,6 +194,8 @@ PUBLIC = {
     "calls.detail": "/calls/1",  # the base data's open rolling call
     "calls.results": None,  # 404 until published (managers: always); tested in tests/calls
     "organisations.join": None,  # needs an invitation token; tested in tests/organisations
+    "catalogue.index": "/catalogue/",
+    "catalogue.detail": None,  # needs a service id; visitors' read-only view tested in tests/catalogue
 }
 
 CASES: dict[str, Case] = {
@@ -234,8 +236,6 @@ CASES: dict[str, Case] = {
                                         allowed=frozenset({APPLICANT}), ok_status=(302,), hidden=True,
                                         done=user_inactive("colleague_id")),
     "organisations.edit": Case("/organisations/{org_id}/edit", allowed=frozenset({ADMIN})),
-    "catalogue.index": Case("/catalogue/"),
-    "catalogue.detail": Case("/catalogue/{service_id}"),
     "catalogue.create": Case("/catalogue/new", allowed=frozenset({ADMIN})),
     "catalogue.edit": Case("/catalogue/{service_id}/edit", allowed=frozenset({ADMIN})),
     "admin.users": Case("/admin/users", allowed=frozenset({ADMIN})),

@@ -6,10 +6,10 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from ..auth.models import Role
+from ..auth.models import ROLE_LABELS, Role
 from ..core.forms import OnceTokenField
 
-STAFF_ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role if r is not Role.APPLICANT]
+STAFF_ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role if r is not Role.APPLICANT]
 
 
 class StaffUserForm(FlaskForm):

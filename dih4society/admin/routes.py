@@ -12,7 +12,6 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import Role, User
-from ..auth.services import create_user
 from ..catalogue.models import Partner
 from ..core import once
 from ..core.args import int_arg
@@ -22,7 +21,7 @@ from ..core.forms import show_error
 from ..core.models import AuditEvent
 from ..core.security import roles_required
 from ..extensions import db
-from . import services
+from . import audit_view, services
 from .forms import ActionForm, RoleForm, StaffUserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -59,9 +58,8 @@ def new_user():
         partner = db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None
         try:
             once.claim(form.token.data, "user.create", current_user.id)
-            user = create_user(form.email.data, form.password.data, form.full_name.data, role,
-                               partner=partner if role is Role.PARTNER_STAFF else None,
-                               actor=current_user)
+            user = services.create_staff_user(current_user, form.email.data, form.password.data,
+                                              form.full_name.data, role, partner)
             once.bind(form.token.data, user.id)
         except once.AlreadySubmitted as done:
             db.session.rollback()
@@ -156,8 +154,10 @@ def audit_log():
     f = {k: request.args.get(k, "").strip()[:60] for k in ("verb", "object_type", "object_id", "actor", "since", "until")}
     if f["verb"]:
         stmt = stmt.where(AuditEvent.verb.like(f"{f['verb']}%"))
-    if f["object_type"]:
+    if f["object_type"] in audit_view.OBJECT_TYPES:
         stmt = stmt.where(AuditEvent.object_type == f["object_type"])
+    else:
+        f["object_type"] = ""
     if (object_id := int_arg("object_id")) is not None:
         stmt = stmt.where(AuditEvent.object_id == object_id)
     if f["actor"]:
@@ -169,4 +169,7 @@ def audit_log():
     page = db.paginate(stmt, per_page=50, error_out=False)
     actor_ids = {e.actor_id for e in page.items if e.actor_id}
     actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
-    return render_template("admin/audit.html", page=page, f=f, actors=actors)
+    names = audit_view.resolve_names(page.items)
+    return render_template("admin/audit.html", page=page, f=f, actors=actors, names=names,
+                           lines={e.id: audit_view.describe(e, names) for e in page.items},
+                           object_types=audit_view.OBJECT_TYPES, verb_label=audit_view.verb_label)

@@ -5,11 +5,21 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from ..auth.models import Role, User
-from ..auth.services import end_all_sessions
+from ..auth.services import create_user, end_all_sessions
 from ..catalogue.models import Partner
 from ..core import audit
 from ..core.errors import DomainError
 from ..extensions import db
+
+
+def create_staff_user(actor: User, email: str, password: str, full_name: str, role: Role,
+                      partner: Partner | None) -> User:
+    """An admin creates partner staff, a manager or an admin. A partner goes only with
+    the partner-staff role: any other combination is refused, never silently dropped."""
+    if partner is not None and role is not Role.PARTNER_STAFF:
+        raise DomainError(_("Only partner staff belong to a partner: leave the partner empty for the role "
+                            "%(role)s.", role=role.label), "partner_id")
+    return create_user(email, password, full_name, role, partner=partner, actor=actor)
 
 
 def change_role(actor: User, user: User, role: Role, partner_id: int | None) -> None:
@@ -21,6 +31,9 @@ def change_role(actor: User, user: User, role: Role, partner_id: int | None) -> 
     partner = db.session.get(Partner, partner_id) if partner_id else None
     if role is Role.PARTNER_STAFF and partner is None:
         raise DomainError(_("Partner staff belong to a partner: choose one."), "partner_id")
+    if partner is not None and role is not Role.PARTNER_STAFF:
+        raise DomainError(_("Only partner staff belong to a partner: leave the partner empty for the role "
+                            "%(role)s.", role=role.label), "partner_id")
     before = {"role": user.role.value, "partner_id": user.partner_id, "is_approver": user.is_approver}
     user.role = role
     user.partner_id = partner.id if role is Role.PARTNER_STAFF and partner else None

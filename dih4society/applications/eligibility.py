@@ -52,7 +52,8 @@ def _size(app: Application) -> Check:
             return Check(_("Size class"), OK, _("Small mid-cap (Recommendation (EU) 2025/1099)."))
         return Check(_("Size class"), FAIL, _("%(size)s does not match the small mid-cap kind.",
                                               size=size.label))
-    return Check(_("Size class"), OK, _("Not applicable (%(kind)s).", kind=org.kind.label))
+    return Check(_("Size class"), OK, _("%(size)s; the SME size limits do not apply to this kind of organisation "
+                                        "(%(kind)s).", size=size.label, kind=org.kind.label))
 
 
 def _county(app: Application) -> Check:

@@ -196,6 +196,34 @@ def for_organisation(organisation_id: int) -> list[Application]:
     ).unique())
 
 
+#: Audit verbs shown beside the milestone dates on "My applications" (no timestamp column of their own).
+OUTCOME_VERBS = ("application.withdraw", "application.return_for_info", "application.resubmit",
+                 "application.approve", "application.reject")
+
+
+def milestones(applications: list[Application]) -> dict[int, list[tuple[str, datetime]]]:
+    """Per application, what happened when, oldest first: milestone dates plus the
+    withdraw / return / resubmit / approve / reject events (one query for all)."""
+    ids = [a.id for a in applications]
+    events: dict[int, list[tuple[str, datetime]]] = {i: [] for i in ids}
+    if ids:
+        rows = db.session.execute(
+            sa.select(AuditEvent.object_id, AuditEvent.verb, AuditEvent.created_at)
+            .where(AuditEvent.object_type == "application", AuditEvent.object_id.in_(ids),
+                   AuditEvent.verb.in_(OUTCOME_VERBS))
+            .order_by(AuditEvent.id))
+        for object_id, verb, at in rows:
+            events[object_id].append((str(EVENT_LABELS[verb]), at))
+    result = {}
+    for a in applications:
+        dated = [(_l("Created"), a.created_at), (_l("Submitted"), a.submitted_at),
+                 (_l("Review started"), a.review_started_at), (_l("Delivery started"), a.delivery_started_at),
+                 (_l("Delivered"), a.delivered_at), (_l("Closed"), a.closed_at), (_l("Cancelled"), a.cancelled_at)]
+        rows = [(str(label), when) for label, when in dated if when] + events[a.id]
+        result[a.id] = sorted(rows, key=lambda row: row[1])
+    return result
+
+
 def for_page(application_id: int) -> Application | None:
     """One application with what its page shows, in a fixed number of queries."""
     return db.session.scalar(

@@ -60,7 +60,7 @@ def _permissions():
 def mine():
     """The applicant organisation's applications with states, amounts and milestones."""
     items = queries.for_organisation(current_user.organisation_id)
-    return render_template("applications/mine.html", items=items)
+    return render_template("applications/mine.html", items=items, milestones=queries.milestones(items))
 
 
 
@@ -121,7 +121,7 @@ def new():
     if service is None or not service.active:
         abort(404)
     if not service.is_eligible_kind(current_user.organisation.kind):
-        flash(_("%(kind)s organisations cannot apply for %(service)s.",
+        flash(_("%(service)s is not open to this kind of organisation (%(kind)s).",
                 kind=current_user.organisation.kind.label, service=service.name), "warning")
         return redirect(url_for("catalogue.detail", service_id=service.id))
     call = None

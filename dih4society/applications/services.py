@@ -24,6 +24,7 @@ from ..catalogue.models import Service
 from ..core import audit
 from ..core.db import utcnow
 from ..core.errors import DomainError, DomainErrors
+from ..core.i18n import page_date
 from ..core.money import eur
 from ..extensions import db
 from ..vouchers import services as vouchers
@@ -101,7 +102,7 @@ def _check_service(application_or_service: Service, organisation) -> None:
     if not service.active:
         raise DomainError(_("This service is no longer offered."))
     if not service.is_eligible_kind(organisation.kind):
-        raise DomainError(_("%(kind)s organisations cannot apply for %(service)s.",
+        raise DomainError(_("%(service)s is not open to this kind of organisation (%(kind)s).",
                             kind=organisation.kind.label, service=service.name))
 
 
@@ -126,10 +127,10 @@ def problems(service: Service, data: ApplicationData, *, organisation=None,
             found.append(("outside_aid", _("Aid amounts are positive.")))
         if row.granted_on is not None and row.granted_on > today:
             found.append(("outside_aid", _("Aid cannot be granted in the future (%(date)s).",
-                                           date=row.granted_on.isoformat())))
+                                           date=page_date(row.granted_on))))
         if row.granted_on is not None and row.granted_on < oldest:
             found.append(("outside_aid", _("Declare only aid of the last three years (%(date)s is older).",
-                                           date=row.granted_on.isoformat())))
+                                           date=page_date(row.granted_on))))
     if submit_now:
         found += _completeness(data.justification, [(name, getattr(data, name)) for name in DECLARATIONS])
     return found
@@ -392,7 +393,7 @@ def record_delivery(actor, application: Application, delivered_on: date, notes: 
     approved = application.decided_at
     if approved is not None and delivered_on < approved.date() - timedelta(days=1):
         raise DomainError(_("The delivery date cannot be before the approval (%(date)s).",
-                            date=approved.date().isoformat()), "delivered_on")
+                            date=page_date(approved)), "delivered_on")
     if not 0 <= actual_cost_cents <= application.approved_cents:
         raise DomainError(_("The actual cost is between €0 and the approved %(amount)s.",
                             amount=eur(application.approved_cents)), "actual_cost")

@@ -102,7 +102,8 @@ def customer_rows() -> Iterator[tuple]:
 def service_rows() -> Iterator[tuple]:
     ap, o, s, p, sat = Application, Organisation, Service, Partner, Satisfaction
     for r in db.session.execute(
-            sa.select(ap.reference, o.legal_name, o.fiscal_code, o.kind, s.code, s.name, s.category, p.name,
+            sa.select(ap.reference, o.legal_name, o.fiscal_code, o.kind, s.code, s.name.label("name"), s.category,
+                      p.name.label("partner_name"),
                       ap.state, ap.delivered_on, ap.closed_at, ap.actual_cost_cents, sat.score, sat.would_recommend)
             .join(o, o.id == ap.organisation_id).join(s, s.id == ap.service_id).join(p, p.id == s.partner_id)
             .outerjoin(sat, sat.application_id == ap.id)

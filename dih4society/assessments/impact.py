@@ -243,7 +243,7 @@ def chart_markup(data: ImpactData) -> Markup:
 def service_satisfaction(partner_id: int | None = None) -> list:
     """Per service: answers, average score and would-recommend count (a partner's own, or all)."""
     s, sv = Satisfaction, Service
-    stmt = (sa.select(sv.code, sv.name, sa.func.count(s.id).label("n"), sa.func.avg(s.score).label("avg"),
+    stmt = (sa.select(sv.code, sv.name.label("name"), sa.func.count(s.id).label("n"), sa.func.avg(s.score).label("avg"),
                       sa.func.sum(sa.case((s.would_recommend.is_(True), 1), else_=0)).label("recommend"))
             .join(sv, sv.id == s.service_id).group_by(sv.code, sv.name).order_by(sv.code))
     if partner_id:

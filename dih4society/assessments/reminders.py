@@ -65,9 +65,9 @@ def send_due(now: datetime | None = None) -> int:
         number = len(earlier) + 1
         db.session.add(T1Reminder(organisation_id=org_id, cycle=cycle, number=number, sent_at=now))
         users = db.session.scalars(sa.select(User).where(User.organisation_id == org_id, User.active.is_(True)))
-        notify(users, _("Time for your follow-up digital maturity assessment (T1): it shows what changed since "
-                        "your first assessment. Open 'Digital maturity' to take it."),
-               email_subject=_("Your follow-up digital maturity assessment (T1)")
+        notify(users, lambda: _("Time for your follow-up digital maturity assessment (T1): it shows what "
+                                "changed since your first assessment. Open 'Digital maturity' to take it."),
+               email_subject=lambda number=number: _("Your follow-up digital maturity assessment (T1)")
                + (_(" — reminder") if number > 1 else ""))
         sent += 1
     db.session.flush()

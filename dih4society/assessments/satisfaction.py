@@ -36,10 +36,11 @@ def ask(application: Application) -> None:
     users = db.session.scalars(sa.select(User).where(User.organisation_id == application.organisation_id,
                                                      User.active.is_(True))).all()
     ref = application.reference or ""
-    notify(users, _("%(ref)s is closed. How satisfied are you with %(service)s? Two questions, one minute: "
-                    "open the application to answer.", ref=ref, service=application.service.name),
+    # Rendered per recipient, in their language (the service name too).
+    notify(users, lambda: _("%(ref)s is closed. How satisfied are you with %(service)s? Two questions, one "
+                            "minute: open the application to answer.", ref=ref, service=application.service.name),
            application_id=application.id,
-           email_subject=_("%(ref)s: how satisfied are you with the service?", ref=ref))
+           email_subject=lambda: _("%(ref)s: how satisfied are you with the service?", ref=ref))
 
 
 def answer(actor, application: Application, score: int | None, would_recommend: bool | None,

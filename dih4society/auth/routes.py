@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from ..core.errors import DomainError
+from ..core.i18n import user_language
 from ..core.mail import queue_email
 from ..extensions import db
 from . import mfa_views, services, session_views, throttle  # noqa: F401  (views register on bp)
@@ -117,9 +119,10 @@ def forgot_password():
         if user is not None and user.active:
             link = current_app.config["PUBLIC_BASE_URL"] + url_for(
                 "auth.reset_password", token=services.make_reset_token(user))
-            queue_email(user.email, _("Reset your password"),
-                        _("Open this link within an hour to choose a new password:\n%(link)s",
-                          link=link))
+            with force_locale(user_language(user)):  # in the recipient's language
+                queue_email(user.email, _("Reset your password"),
+                            _("Open this link within an hour to choose a new password:\n%(link)s",
+                              link=link))
         db.session.commit()
         g.pop("outbox_pending", None)  # not now: after the response, for both answers
         _deliver_after_response()

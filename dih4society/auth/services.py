@@ -127,7 +127,7 @@ def create_user(email: str, password: str, full_name: str, role: Role, *,
     if role is Role.APPLICANT and organisation is None:
         raise DomainError(_("An applicant belongs to an organisation."))
     if role is Role.PARTNER_STAFF and partner is None:
-        raise DomainError(_("Partner staff belong to a partner."), "partner")
+        raise DomainError(_("Partner staff belong to a partner."), "partner_id")
     user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password),
                 role=role, organisation=organisation, partner=partner)
     db.session.add(user)

@@ -24,6 +24,7 @@ from ..catalogue.models import LegalBasis
 from ..core import audit
 from ..core.db import is_postgres
 from ..core.errors import DomainError
+from ..core.i18n import page_date
 from ..core.money import aid_of, co_payment_of, eur
 from ..extensions import db
 from ..organisations.models import OrgKind
@@ -151,7 +152,7 @@ def grant_aid(actor, application, amount_cents: int, on: date) -> AidGrant | Non
     if existing is not None:
         if existing.reversed_on is not None:
             raise DomainError(_("The aid for %(ref)s was reversed on %(day)s; it cannot be granted again.",
-                                ref=application.reference or "?", day=existing.reversed_on.isoformat()))
+                                ref=application.reference or "?", day=page_date(existing.reversed_on)))
         return existing
     check = aid_check(application, amount_cents, on)
     if check.legal_basis is not LegalBasis.NO_AID and not check.fits:

@@ -15,9 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..catalogue.models import Category
+from ..catalogue.models import CATEGORY_LABELS, Category
 from ..core.forms import MoneyField
-from .models import LedgerKind
+from .models import LEDGER_LABELS, LedgerKind
 
 
 class EnvelopeForm(FlaskForm):
@@ -48,7 +48,7 @@ class AccountForm(FlaskForm):
     """Open a partner × category account."""
 
     partner_id = SelectField(_l("Partner"), coerce=int)
-    category = SelectField(_l("EDIH category"), choices=[SelectChoice(c.value, c.label) for c in Category])
+    category = SelectField(_l("EDIH category"), choices=[SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category])
     submit_account = SubmitField(_l("Create account"))
 
 
@@ -61,7 +61,7 @@ class LedgerFilterForm(FlaskForm):
     account = SelectField(_l("Account"), coerce=int, default=0, validators=[Optional()])
     kind = SelectField(_l("Movement"), default="",
                        choices=[SelectChoice("", _l("All movements"))]
-                       + [SelectChoice(k.value, k.label) for k in LedgerKind])
+                       + [SelectChoice(k.value, LEDGER_LABELS[k]) for k in LedgerKind])
     reference = StringField(_l("Application reference"), validators=[Length(max=20)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])

@@ -76,6 +76,31 @@ class BudgetAccount(db.Model):
     def available_cents(self) -> int:
         return self.allocated_cents - self.committed_cents - self.spent_cents
 
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (the stored `name` is the creator's)."""
+        return account_label(self.name, self.is_reserve, self.partner.code if self.partner else None,
+                             self.category)
+
+
+def account_label(name: str, is_reserve: bool, partner_code: str | None, category: Category | None) -> str:
+    """An account's name in the reader's language: the reserve, or "PARTNER · category"."""
+    if is_reserve:
+        return str(_l("Unallocated reserve"))
+    if partner_code and category is not None:
+        return f"{partner_code} · {category.label}"
+    return name
+
+
+def account_label_column() -> sa.ColumnElement:
+    """`account_label` in SQL, for selects that join `Partner` (outer) to the account; built
+    when the statement is, so the category names are those of the current language."""
+    from ..catalogue.models import Partner
+
+    cases = [(BudgetAccount.category == c, Partner.code + " · " + str(c.label)) for c in Category]
+    return sa.case((BudgetAccount.is_reserve.is_(True), str(_l("Unallocated reserve"))), *cases,
+                   else_=BudgetAccount.name).label("account_name")
+
 
 class LedgerKind(enum.Enum):
     """Ledger movements; each changes one cached balance of one account."""

@@ -30,7 +30,15 @@ from ..core.money import share_of
 from ..extensions import db
 from ..organisations.models import Organisation, OrgKind
 from .aid import ceiling_for, window_start
-from .models import AidGrant, BudgetAccount, BudgetSettings, LedgerEntry, LedgerKind
+from .models import (
+    AidGrant,
+    BudgetAccount,
+    BudgetSettings,
+    LedgerEntry,
+    LedgerKind,
+    account_label,
+    account_label_column,
+)
 
 # --- rows ------------------------------------------------------------------------------
 
@@ -218,8 +226,8 @@ def accounts() -> list[AccountRow]:
                   acc.allocated_cents, acc.committed_cents, acc.spent_cents)
         .outerjoin(Partner, Partner.id == acc.partner_id)
         .order_by(acc.is_reserve.desc(), Partner.code, acc.category))
-    return [AccountRow(str(i), name, a, c, s, account_id=i, is_reserve=reserve, partner_code=code or "",
-                       category=cat)
+    return [AccountRow(str(i), account_label(name, reserve, code, cat), a, c, s, account_id=i,
+                       is_reserve=reserve, partner_code=code or "", category=cat)
             for i, name, reserve, cat, code, a, c, s in rows]
 
 
@@ -297,23 +305,48 @@ def pipeline() -> Pipeline:
     return Pipeline([PipelineRow(s, *per_state[s]) for s in PIPELINE_STATES], per_partner)
 
 
-def _month(column):
+def _day(column):
     if _dialect() == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
-    return sa.func.substr(column, 1, 7)  # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS…'
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)
 
 
-def monthly() -> list[MonthRow]:
-    """Commitments, releases and spending per month, oldest first (allocations excluded)."""
-    month = _month(_le.created_at).label("month")
+#: Longest activity span (days) shown per day, then per week; longer spans go per month.
+DAYS_UP_TO, WEEKS_UP_TO = 31, 183
+
+
+def periods() -> tuple[str, list[MonthRow]]:
+    """Commitments, releases and spending per day, week or month, oldest first.
+
+    The step follows the span of the activity, so a budget whose movements all fall in
+    one month still draws a line: up to 31 days per day, up to half a year per week
+    (weeks start on Monday), beyond that per month. Returns ``(step, rows)`` with step
+    ``"day"``, ``"week"`` or ``"month"``; a row's ``month`` holds the period's start
+    (``YYYY-MM-DD``, or ``YYYY-MM`` for months)."""
+    day = _day(_le.created_at).label("day")
 
     def total(kind: LedgerKind):
         return sa.func.coalesce(sa.func.sum(sa.case((_le.kind == kind, _le.amount_cents), else_=0)), 0)
 
-    rows = db.session.execute(
-        sa.select(month, total(LedgerKind.COMMIT), total(LedgerKind.RELEASE), total(LedgerKind.SPEND))
-        .where(_le.kind != LedgerKind.ALLOCATE).group_by(month).order_by(month))
-    return [MonthRow(m, int(c), int(r), int(s)) for m, c, r, s in rows]
+    rows = [(date.fromisoformat(d), int(c), int(r), int(s)) for d, c, r, s in db.session.execute(
+        sa.select(day, total(LedgerKind.COMMIT), total(LedgerKind.RELEASE), total(LedgerKind.SPEND))
+        .where(_le.kind != LedgerKind.ALLOCATE).group_by(day).order_by(day))]
+    if not rows:
+        return "month", []
+    span = (rows[-1][0] - rows[0][0]).days
+    if span <= DAYS_UP_TO:
+        step, key = "day", (lambda d: d.isoformat())
+    elif span <= WEEKS_UP_TO:
+        step, key = "week", (lambda d: (d - timedelta(days=d.weekday())).isoformat())
+    else:
+        step, key = "month", (lambda d: d.isoformat()[:7])
+    merged: dict[str, list[int]] = {}
+    for d, c, r, s in rows:
+        totals_ = merged.setdefault(key(d), [0, 0, 0])
+        totals_[0] += c
+        totals_[1] += r
+        totals_[2] += s
+    return step, [MonthRow(k, *v) for k, v in merged.items()]
 
 
 @dataclass(frozen=True)
@@ -329,13 +362,15 @@ class Dashboard:
     pipeline: Pipeline
     months: list[MonthRow]
     beneficiaries: list[Beneficiary]
+    step: str = "month"  # the chart's period: "day", "week" or "month" (see `periods`)
 
 
 def dashboard() -> Dashboard:
     """All breakdowns of the dashboard: a fixed number of queries, whatever the data."""
     t = totals()
+    step, rows = periods()
     return Dashboard(t, funding_split(t), by_partner(), by_category(), by_org_kind(), by_county(),
-                     pipeline(), monthly(), largest_beneficiaries())
+                     pipeline(), rows, largest_beneficiaries(), step)
 
 
 # --- paginated lists -------------------------------------------------------------------
@@ -367,8 +402,9 @@ class LedgerFilter:
 
 def ledger_select(f: LedgerFilter, *, with_actor: bool = False) -> sa.Select:
     """Ledger entries, newest first: (entry, account name, application reference[, actor name])."""
-    stmt = (sa.select(LedgerEntry, BudgetAccount.name, Application.reference)
+    stmt = (sa.select(LedgerEntry, account_label_column(), Application.reference)
             .join(BudgetAccount, BudgetAccount.id == LedgerEntry.account_id)
+            .outerjoin(Partner, Partner.id == BudgetAccount.partner_id)
             .outerjoin(Application, Application.id == LedgerEntry.application_id)
             .order_by(LedgerEntry.id.desc()))
     if with_actor:

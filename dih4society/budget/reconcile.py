@@ -202,11 +202,12 @@ def _summary_problems(totals: dict[str, int]) -> list[str]:
     a fresh computation and against the ledger totals above."""
     from ..applications.models import Application
     from ..core import marks
+    from ..core.i18n import current_language
     from . import queries
 
     problems: list[str] = []
     fresh = queries.dashboard()
-    cached = marks.cached(("budget.dashboard.figures",), queries.dashboard)
+    cached = marks.cached(("budget.dashboard.figures", current_language()), queries.dashboard)
     if cached != fresh:
         problems.append("the cached dashboard figures differ from the ledger's at the current change mark")
     committed, spent = totals["committed"], totals["spent"]

@@ -26,6 +26,7 @@ from ..core import marks
 from ..core.audit import record_denied
 from ..core.errors import DomainError
 from ..core.forms import show_error
+from ..core.i18n import current_language
 from ..core.money import eur, from_cents, to_cents
 from ..core.security import MANAGERS, STAFF, roles_required
 from ..extensions import db
@@ -36,6 +37,7 @@ from .forms import AccountForm, EnvelopeForm, LedgerFilterForm, TransferForm
 from .models import (
     BudgetAccount,
     LedgerKind,
+    account_label_column,
     can_see_beneficiaries_of_all_partners,
     can_view_aid_of,
     can_view_partner_budget,
@@ -62,23 +64,39 @@ def dashboard():
 
 
 def _dashboard_body(is_admin: bool) -> Markup:
-    """The figures, charts and tables: the same for every manager at one change mark."""
-    data = marks.cached(("budget.dashboard.figures",), queries.dashboard)
-    svg = {
-        "monthly": charts.svg_markup(
-            charts.monthly_chart(data.months, data.totals.envelope, width=1000, height=300),
-            _("Commitments and spending per month, cumulated, against the envelope"), "chart-monthly"),
-        "partners": charts.svg_markup(charts.partner_chart(data.partners, width=560),
-                                      _("Allocation per partner: spent, committed, available"), "chart-partners"),
-        "categories": charts.svg_markup(charts.category_chart(data.categories, width=560),
-                                        _("Allocation per EDIH category: spent, committed, available"),
-                                        "chart-categories"),
-        "kinds": charts.svg_markup(charts.kind_chart(data.kinds, width=560),
-                                   _("Money per kind of organisation: spent and committed"), "chart-kinds"),
-        "counties": charts.svg_markup(charts.county_chart(data.counties, width=560),
-                                      _("Money per county: spent and committed"), "chart-counties"),
+    """The figures, charts and tables: the same for every manager at one change mark
+    (and one language: the period labels and titles are localised)."""
+    # Labels and partner names in the figures are in the reader's language: one entry per language.
+    data = marks.cached(("budget.dashboard.figures", current_language()), queries.dashboard)
+    start, labels = charts.period_labels(data.step, [m.month for m in data.months])
+    periods = [(label, m.committed, m.released, m.spent) for label, m in zip(labels, data.months, strict=True)]
+    titles = {
+        "monthly": {"day": _("Commitments and spending per day, cumulated, against the envelope"),
+                    "week": _("Commitments and spending per week, cumulated, against the envelope"),
+                    "month": _("Commitments and spending per month, cumulated, against the envelope")}[data.step],
+        "partners": _("Allocation per partner: spent, committed, available"),
+        "categories": _("Allocation per EDIH category: spent, committed, available"),
+        "kinds": _("Money per kind of organisation: spent and committed"),
+        "counties": _("Money per county: spent and committed"),
     }
-    return Markup(render_template("budget/_dashboard_body.html", d=data, svg=svg,
+    sources = {"partners": (charts.partner_chart, data.partners),
+               "categories": (charts.category_chart, data.categories),
+               "kinds": (charts.kind_chart, data.kinds), "counties": (charts.county_chart, data.counties)}
+    # Each chart twice: for wide screens, and a phone layout (narrow, larger text) that
+    # the stylesheet shows below 576 px instead; the figures tables stay under each chart.
+    svg = {"monthly": charts.svg_markup(
+        charts.monthly_chart(periods, data.totals.envelope, width=1000, height=300, start_label=start),
+        titles["monthly"], "chart-monthly", css_class="chart-svg chart-wide w-100 h-auto")}
+    svg["monthly"] += charts.svg_markup(
+        charts.monthly_chart(periods, data.totals.envelope, width=360, height=300, start_label=start,
+                             font_size=12),
+        titles["monthly"], "chart-monthly-phone", css_class="chart-svg chart-phone w-100 h-auto")
+    for key, (build, rows) in sources.items():
+        svg[key] = charts.svg_markup(build(rows, width=560), titles[key], f"chart-{key}",
+                                     css_class="chart-svg chart-wide w-100 h-auto")
+        svg[key] += charts.svg_markup(build(rows, width=360, font_size=13), titles[key], f"chart-{key}-phone",
+                                      css_class="chart-svg chart-phone w-100 h-auto")
+    return Markup(render_template("budget/_dashboard_body.html", d=data, svg=svg, periods=periods,
                                   pipeline_by_partner=data.pipeline.by_partner, is_admin=is_admin))
 
 
@@ -103,9 +121,11 @@ def _partner_page(partner: Partner):
 
 def _partner_body(partner: Partner, see_all: bool, own: bool) -> Markup:
     data = partner_queries.partner_budget(partner, see_all=see_all)
-    svg = charts.svg_markup(charts.category_chart(data.accounts, width=560),
-                            _("%(partner)s per EDIH category: spent, committed, available", partner=partner.name),
-                            "chart-partner-accounts")
+    title = _("%(partner)s per EDIH category: spent, committed, available", partner=partner.name)
+    svg = charts.svg_markup(charts.category_chart(data.accounts, width=560), title, "chart-partner-accounts",
+                            css_class="chart-svg chart-wide w-100 h-auto")
+    svg += charts.svg_markup(charts.category_chart(data.accounts, width=360, font_size=13), title,
+                             "chart-partner-accounts-phone", css_class="chart-svg chart-phone w-100 h-auto")
     return Markup(render_template("budget/_partner_body.html", d=data, svg=svg, own=own))
 
 
@@ -117,8 +137,11 @@ def _setup_forms(envelope: EnvelopeForm | None = None, transfer: TransferForm | 
     envelope = envelope or EnvelopeForm(formdata=None)
     transfer = transfer or TransferForm(formdata=None)
     account = account or AccountForm(formdata=None)
-    choices = [SelectChoice(r.account_id, _("%(account)s (available: %(amount)s)", account=r.label,
-                                             amount=eur(r.available))) for r in rows]
+    # Short option texts (partner code, one-word category), so a phone's drop-down is not
+    # clipped; the accounts table below names them in full.
+    choices = [SelectChoice(r.account_id, "{} · {}".format(
+        _("Reserve") if r.is_reserve or not r.category else f"{r.partner_code} {r.category.short_label}",
+        _("%(amount)s available", amount=eur(r.available)))) for r in rows]
     transfer.source.choices = choices
     transfer.target.choices = choices
     account.partner_id.choices = [SelectChoice(p.id, p.name) for p in db.session.scalars(
@@ -183,7 +206,7 @@ def transfer():
             db.session.commit()
             if booked:
                 flash(_("%(amount)s moved from %(source)s to %(target)s.", amount=eur(to_cents(form.amount.data)),
-                        source=source.name, target=target.name), "success")
+                        source=source.label, target=target.label), "success")
             else:
                 flash(_("This transfer had already been booked; it was not booked again."), "info")
             return redirect(url_for("budget.setup"))
@@ -205,7 +228,7 @@ def create_account():
             show_error(form, exc, "category")
         else:
             db.session.commit()
-            flash(_("Account %(name)s created; move money into it with a transfer.", name=account.name),
+            flash(_("Account %(name)s created; move money into it with a transfer.", name=account.label),
                   "success")
             return redirect(url_for("budget.setup"))
     return _render_setup(account=form)
@@ -220,8 +243,9 @@ def ledger():
     Partner staff see the entries of their own partner's accounts only."""
     form = LedgerFilterForm(request.args)
     own_partner = current_user.partner_id if current_user.role is Role.PARTNER_STAFF else None
-    stmt = sa.select(BudgetAccount.id, BudgetAccount.name).order_by(BudgetAccount.is_reserve.desc(),
-                                                                     BudgetAccount.name)
+    stmt = (sa.select(BudgetAccount.id, account_label_column())
+            .outerjoin(Partner, Partner.id == BudgetAccount.partner_id)
+            .order_by(BudgetAccount.is_reserve.desc(), Partner.code, BudgetAccount.category))
     if own_partner is not None:
         stmt = stmt.where(BudgetAccount.partner_id == own_partner)
     accounts = db.session.execute(stmt).all()

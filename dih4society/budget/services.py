@@ -155,11 +155,11 @@ def _post(account: BudgetAccount, kind: LedgerKind, amount: int, key: str, *, ac
         if kind in (LedgerKind.RELEASE, LedgerKind.SPEND):
             raise InsufficientFunds(_(
                 "%(account)s holds only %(committed)s committed; %(amount)s cannot be booked.",
-                account=account.name, committed=eur(account.committed_cents),
+                account=account.label, committed=eur(account.committed_cents),
                 amount=eur(amount))) from None
         raise InsufficientFunds(
             _("%(account)s cannot take %(amount)s: available %(available)s.",
-              account=account.name, amount=eur(abs(amount)),
+              account=account.label, amount=eur(abs(amount)),
               available=eur(account.available_cents))) from None
     db.session.expire(account, ["allocated_cents", "committed_cents", "spent_cents"])
     return entry

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, enum_type, utcnow
+from ..core.i18n import bilingual
 from ..extensions import db
 
 
@@ -25,6 +26,18 @@ class Category(enum.Enum):
     def label(self) -> str:
         return str(CATEGORY_LABELS[self])
 
+    @property
+    def short_label(self) -> str:
+        """One word, where space is short (a phone's drop-down)."""
+        return str(CATEGORY_SHORT_LABELS[self])
+
+
+CATEGORY_SHORT_LABELS = {
+    Category.TEST_BEFORE_INVEST: _l("Testing"),
+    Category.SKILLS_TRAINING: _l("Skills"),
+    Category.INVESTMENT_SUPPORT: _l("Investment"),
+    Category.ECOSYSTEM_NETWORKING: _l("Ecosystem"),
+}
 
 CATEGORY_LABELS = {
     Category.TEST_BEFORE_INVEST: _l("Test before invest"),
@@ -60,7 +73,10 @@ class Partner(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    #: The official (English) name; `name` reads the reader's language.
+    name_en: Mapped[str] = mapped_column("name", sa.String(200), unique=True)
+    name_ro: Mapped[str | None] = mapped_column(sa.String(200))
+    name = bilingual("name_en", "name_ro", "The partner's name in the reader's language.")
     city: Mapped[str] = mapped_column(sa.String(100), default="")
     is_coordinator: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
@@ -81,8 +97,12 @@ class Service(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
+    name_en: Mapped[str] = mapped_column("name", sa.String(200))
+    name_ro: Mapped[str | None] = mapped_column(sa.String(200))
+    description_en: Mapped[str] = mapped_column("description", sa.Text, default="")
+    description_ro: Mapped[str | None] = mapped_column(sa.Text)
+    name = bilingual("name_en", "name_ro", "The service's name in the reader's language.")
+    description = bilingual("description_en", "description_ro", "Its description, likewise.")
     category: Mapped[Category] = mapped_column(enum_type(Category), index=True)
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"), index=True)
     market_value_cents: Mapped[int] = mapped_column(sa.BigInteger)

@@ -24,6 +24,10 @@ from .models import Category, Partner, Service
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
 
+def _is_admin() -> bool:
+    """Admins also see inactive services; visitors (not logged in) have no role."""
+    return getattr(current_user, "role", None) is Role.ADMIN
+
 
 @bp.get("/")
 def index():
@@ -33,7 +37,7 @@ def index():
     partner_id = request.args.get("partner", type=int)
     q = request.args.get("q", "").strip()[:100]
     stmt = sa.select(Service).options(joinedload(Service.partner)).order_by(Service.category, Service.code)
-    if current_user.role is not Role.ADMIN:
+    if not _is_admin():
         stmt = stmt.where(Service.active.is_(True))
     if category:
         stmt = stmt.where(Service.category == category)
@@ -57,7 +61,7 @@ def index():
 def detail(service_id: int):
     """One service; applicants see whether their organisation may apply."""
     service = db.get_or_404(Service, service_id)
-    if not service.active and current_user.role is not Role.ADMIN:
+    if not service.active and not _is_admin():
         abort(404)
     return render_template("catalogue/detail.html", service=service)
 
@@ -69,8 +73,9 @@ def _partner_choices():
 def _save(form: ServiceForm, service: Service | None):
     try:
         saved = services.save_service(
-            service, actor=current_user, code=form.code.data, name=form.name.data,
-            description=form.description.data, category=form.category.data,
+            service, actor=current_user, code=form.code.data, name=form.name_en.data,
+            description=form.description_en.data, name_ro=form.name_ro.data,
+            description_ro=form.description_ro.data, category=form.category.data,
             partner_id=form.partner_id.data, market_value=form.market_value.data,
             co_payment_percent=form.co_payment_percent.data, legal_basis=form.legal_basis.data,
             eligible_kinds=form.eligible_kinds.data, active=form.active.data)

@@ -14,8 +14,12 @@ from .models import Category, LegalBasis, Partner, Service
 
 def save_service(service: Service | None, *, actor, code: str, name: str, description: str,
                  category: str, partner_id: int, market_value, co_payment_percent: int,
-                 legal_basis: str, eligible_kinds: list[str], active: bool) -> Service:
-    """Create (service=None) or update a service; audited with before/after values."""
+                 legal_basis: str, eligible_kinds: list[str], active: bool,
+                 name_ro: str | None = None, description_ro: str | None = None) -> Service:
+    """Create (service=None) or update a service; audited with before/after values.
+
+    `name` and `description` are the English texts; the Romanian ones may stay empty
+    (readers of Romanian then see the English)."""
     clash = db.session.scalar(sa.select(Service.id).where(Service.code == code))
     if clash and (service is None or clash != service.id):
         raise DomainError(_("Another service has this code."), "code")
@@ -28,7 +32,8 @@ def save_service(service: Service | None, *, actor, code: str, name: str, descri
     cents = to_cents(market_value)
     if cents <= 0:
         raise DomainError(_("The market value must be positive."), "market_value")
-    values = dict(code=code, name=name.strip(), description=description or "",
+    values = dict(code=code, name_en=name.strip(), description_en=description or "",
+                  name_ro=(name_ro or "").strip() or None, description_ro=(description_ro or "").strip() or None,
                   category=Category(category), partner_id=partner_id, market_value_cents=cents,
                   co_payment_percent=co_payment_percent, legal_basis=LegalBasis(legal_basis),
                   eligible_kinds=",".join(sorted(set(eligible_kinds))), active=active)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask_babel import format_currency
+from flask_babel import format_currency, format_decimal
 
 CENT = Decimal("0.01")
 #: The largest amount accepted anywhere (EUR 10 billion): far inside BigInteger cents.
@@ -54,7 +54,14 @@ def aid_of(value_cents: int, percent: int) -> int:
 
 
 def eur(cents: int | None) -> str:
-    """Format cents as euros for the current locale (``€1,234.50`` / ``1.234,50 €``)."""
+    """Format cents as euros for the current locale (``€1,234.50`` / ``1.234,50 €``).
+
+    Romanian texts write the euro sign after the amount (CLDR's Romanian data would
+    write ``EUR``): the same ``18.000,00 €`` on pages, in letters and in their tables."""
+    from .i18n import current_language
+
+    if current_language() == "ro":
+        return format_decimal(from_cents(cents), format="#,##0.00") + "\u00a0€"
     return format_currency(from_cents(cents), "EUR")
 
 

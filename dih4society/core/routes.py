@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..extensions import db
 from .db import utcnow
 from .models import Notification
+from .security import is_safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -28,11 +29,16 @@ def healthz():
 
 @bp.post("/language")
 def set_language():
-    """Remember the chosen interface language in the session."""
+    """Remember the chosen language (session, and the user's preference when logged in)
+    and go back to the page the switcher was on."""
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    return redirect(url_for("main.index"))
+        if current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang
+            db.session.commit()
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for("main.index"))
 
 
 @bp.get("/notifications")

@@ -33,6 +33,8 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
         "calls.index",  # issue 12: calls and their published results are public
         "calls.detail",
         "calls.results",
+        "catalogue.index",  # issue 10: the catalogue is public (read-only)
+        "catalogue.detail",
     }
 )
 

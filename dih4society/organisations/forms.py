@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ..core.forms import MoneyField, OnceTokenField
-from .models import OrgKind
+from .models import ORG_KIND_LABELS, OrgKind
 
 
 def county_choices() -> list[SelectChoice]:
@@ -21,7 +21,7 @@ def county_choices() -> list[SelectChoice]:
 
 class RegistrationForm(FlaskForm):
     kind = SelectField(_l("Kind of organisation"),
-                       choices=[SelectChoice(k.value, k.label) for k in OrgKind],
+                       choices=[SelectChoice(k.value, ORG_KIND_LABELS[k]) for k in OrgKind],
                        validators=[DataRequired()])
     legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
     fiscal_code = StringField(_l("Fiscal code (CUI)"), validators=[DataRequired(), Length(max=14)],
@@ -37,6 +37,10 @@ class RegistrationForm(FlaskForm):
                             validators=[InputRequired(), NumberRange(min=0, max=10**12)])
     balance_sheet = MoneyField(_l("Balance-sheet total (EUR)"), places=2,
                                  validators=[InputRequired(), NumberRange(min=0, max=10**12)])
+    letter_language = SelectField(_l("Language of letters and notices"),
+                                  choices=[SelectChoice("ro", "Română"), SelectChoice("en", "English")],
+                                  default="ro",
+                                  description=_l("Decision letters and state-aid notices are written in this language."))
     full_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],

@@ -86,9 +86,16 @@ class Organisation(db.Model):
     size_class: Mapped[SizeClass] = mapped_column(enum_type(SizeClass))
     #: The "single undertaking" for aid ceilings; defaults to the fiscal code.
     undertaking_group: Mapped[str] = mapped_column(sa.String(40), index=True)
+    #: The language of the letters and notices it receives (`LETTER_LANGUAGE` when empty).
+    preferred_locale: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    @property
+    def letter_language(self) -> str:
+        """Romanian unless the organisation asked for English."""
+        return self.preferred_locale if self.preferred_locale in ("ro", "en") else "ro"
 
     def __repr__(self) -> str:
         return f"<Organisation {self.fiscal_code} {self.legal_name}>"

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..auth.login_flow import client_ip, start_session
 from ..auth.models import Role, User
+from ..auth.services import complete_login
 from ..auth.throttle import hit as rate_limit
 from ..core import once
 from ..core.audit import record_denied
@@ -35,7 +36,8 @@ def _organisation_data(form, fiscal_code: str | None = None) -> services.Organis
         trade_register_no=form.trade_register_no.data,
         county=clean(form.county) or None, caen_code=clean(form.caen_code),
         headcount=clean(form.headcount), turnover=clean(form.turnover),
-        balance_sheet=clean(form.balance_sheet))
+        balance_sheet=clean(form.balance_sheet),
+        letter_language=form.letter_language.data if hasattr(form, "letter_language") else None)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -67,6 +69,7 @@ def register():
             db.session.rollback()
             show_error(form, exc, "legal_name")
         else:
+            complete_login(user, "registration")  # counts as the first login
             db.session.commit()
             start_session(user)
             db.session.commit()  # the server-side session row

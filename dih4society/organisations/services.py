@@ -88,6 +88,8 @@ class OrganisationData:
     headcount: int | None
     turnover: Decimal | None
     balance_sheet: Decimal | None
+    #: Of its letters and notices: "ro" or "en"; None leaves the organisation's choice as it is.
+    letter_language: str | None = None
 
 
 def check_kind_fits_size(kind: OrgKind, size: SizeClass) -> None:
@@ -176,6 +178,8 @@ def organisation_problems(data: OrganisationData, valid_counties,
     values.update(kind=data.kind, legal_name=(data.legal_name or "").strip(), county=data.county, caen_code=caen)
     if "fiscal_code" in values:
         values["undertaking_group"] = values["fiscal_code"]
+    if data.letter_language is not None:
+        values["preferred_locale"] = data.letter_language if data.letter_language in ("ro", "en") else "ro"
     return values, found
 
 

@@ -103,10 +103,15 @@ def kpi(output: str, period_from: date | None, period_to: date | None) -> None:
     _run(output, lambda: kpi_report(period_from, period_to))
 
 
+LANG = click.option("--lang", type=click.Choice(["ro", "en"]), default=None,
+                    help="Language of the letter (default: the organisation's, Romanian unless it asked for English).")
+
+
 @report.command("decision")
 @click.option("--application", "reference", required=True, help="Application reference, e.g. DIH-2026-000123.")
+@LANG
 @_output
-def decision(reference: str, output: str) -> None:
+def decision(reference: str, lang: str | None, output: str) -> None:
     """The decision letter of one application (PDF)."""
     from .documents import decision_letter
     from .queries import NoLetter, application_by_reference
@@ -116,15 +121,16 @@ def decision(reference: str, output: str) -> None:
         if application is None:
             _fail(f"no application has the reference {reference!r}")
         try:
-            _run(output, lambda: decision_letter(application))
+            _run(output, lambda: decision_letter(application, lang=lang))
         except NoLetter as exc:
             _fail(exc.message)
 
 
 @report.command("aid-notice")
 @click.option("--organisation", "fiscal_code", required=True, help="Fiscal code (CUI), with or without RO.")
+@LANG
 @_output
-def aid_notice(fiscal_code: str, output: str) -> None:
+def aid_notice(fiscal_code: str, lang: str | None, output: str) -> None:
     """The state-aid notice of one organisation (PDF)."""
     from .documents import aid_notice as build
     from .queries import organisation_by_fiscal_code
@@ -133,7 +139,7 @@ def aid_notice(fiscal_code: str, output: str) -> None:
         organisation = organisation_by_fiscal_code(fiscal_code)
         if organisation is None:
             _fail(f"no organisation has the fiscal code {fiscal_code!r}")
-        _run(output, lambda: build(organisation))
+        _run(output, lambda: build(organisation, lang=lang))
 
 
 @report.command("export")

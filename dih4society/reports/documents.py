@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..applications.models import Application
 from ..budget import partner as partner_queries
 from ..catalogue.models import Partner
 from ..core.db import read_only, utcnow
+from ..core.i18n import configured_name
 from ..organisations.models import Organisation
 from . import queries
 from .budget_pdf import budget_report_pdf
@@ -27,7 +29,7 @@ from .pdf import DocumentMeta
 
 def _meta(title: str, now: datetime) -> DocumentMeta:
     config = current_app.config
-    return DocumentMeta(hub_name=config["HUB_FULL_NAME"], title=title, generated_at=now,
+    return DocumentMeta(hub_name=configured_name("HUB_FULL_NAME"), title=title, generated_at=now,
                         timezone=config["BABEL_DEFAULT_TIMEZONE"])
 
 
@@ -61,18 +63,31 @@ def kpi_report(period_from: date | None = None, period_to: date | None = None,
     return kpi_pdf(data, _meta(_("EDIH KPI report"), now))
 
 
-def decision_letter(application: Application, now: datetime | None = None) -> bytes:
-    """The decision letter; raises `queries.NoLetter` when there was no decision."""
-    now = now or utcnow()
-    letter = queries.decision_letter_data(application)
-    title = (_("Approval %(ref)s", ref=letter.reference) if letter.kind == APPROVAL
-             else _("Rejection %(ref)s", ref=letter.reference))
-    return decision_letter_pdf(letter, _meta(title, now))
+LETTER_LANGUAGES = ("ro", "en")
 
 
-def aid_notice(organisation: Organisation, now: datetime | None = None) -> bytes:
-    """The state-aid notice of an organisation, as of today."""
+def letter_language(organisation: Organisation, lang: str | None = None) -> str:
+    """The language of a letter: the one asked for, else the organisation's preference
+    (Romanian unless it asked for English)."""
+    return lang if lang in LETTER_LANGUAGES else organisation.letter_language
+
+
+def decision_letter(application: Application, now: datetime | None = None, lang: str | None = None) -> bytes:
+    """The decision letter in the beneficiary's language (or `lang`); raises
+    `queries.NoLetter` when there was no decision."""
     now = now or utcnow()
-    with read_only():
-        notice = queries.aid_notice_data(organisation, now.date())
-    return aid_notice_pdf(notice, _meta(_("State-aid notice %(code)s", code=notice.fiscal_code), now))
+    queries.decision_letter_data(application)  # raises NoLetter in the reader's language
+    with force_locale(letter_language(application.organisation, lang)):
+        letter = queries.decision_letter_data(application)
+        title = (_("Approval %(ref)s", ref=letter.reference) if letter.kind == APPROVAL
+                 else _("Rejection %(ref)s", ref=letter.reference))
+        return decision_letter_pdf(letter, _meta(title, now))
+
+
+def aid_notice(organisation: Organisation, now: datetime | None = None, lang: str | None = None) -> bytes:
+    """The state-aid notice of an organisation, as of today, in its language (or `lang`)."""
+    now = now or utcnow()
+    with force_locale(letter_language(organisation, lang)):
+        with read_only():
+            notice = queries.aid_notice_data(organisation, now.date())
+        return aid_notice_pdf(notice, _meta(_("State-aid notice %(code)s", code=notice.fiscal_code), now))

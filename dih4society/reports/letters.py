@@ -12,7 +12,8 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from reportlab.platypus import KeepTogether, Paragraph
 
-from ..core.money import co_payment_of
+from ..core.i18n import letter_date
+from ..core.money import co_payment_of, eur
 from .pdf import (
     Column,
     DocumentMeta,
@@ -20,13 +21,25 @@ from .pdf import (
     build_pdf,
     data_tables,
     esc,
-    fmt_date,
     kv_table,
-    money,
-    money_column,
     spacer,
     styles,
 )
+
+
+def fmt_date(value, _tz: str | None = None) -> str:
+    """Dates in the letter's language: ``02.12.2026`` / ``2 December 2026``."""
+    return letter_date(value)
+
+
+def money(cents: int | None) -> str:
+    """Amounts in the letter's language, the same in the text and in the tables: ``18.000,00 €``."""
+    return eur(cents or 0)
+
+
+def money_column(header: str, width: float = 1.0) -> Column:
+    return Column(header, width, numeric=True,
+                  fmt=lambda v: "–" if v is None else "" if v == "" else money(v))
 
 APPROVAL, REJECTION = "approval", "rejection"
 
@@ -77,15 +90,15 @@ def _legal_text(letter: DecisionLetter) -> str:
         return _("The aid is granted as de minimis aid under Commission Regulation (EU) 2023/2831 "
                  "of 13 December 2023 on the application of Articles 107 and 108 of the Treaty on "
                  "the Functioning of the European Union to de minimis aid. Its gross grant equivalent "
-                 "is EUR %(aid)s. De minimis aid received by the single undertaking over any period of "
-                 "%(years)d years may not exceed EUR %(ceiling)s: declare this aid in every application "
+                 "is %(aid)s. De minimis aid received by the single undertaking over any period of "
+                 "%(years)d years may not exceed %(ceiling)s: declare this aid in every application "
                  "for de minimis aid in the next %(years)d years and keep this letter for ten years.",
                  aid=aid, ceiling=ceiling, years=years)
     if letter.legal_basis == "gber_28":
         return _("The aid is granted under Article 28 of Commission Regulation (EU) No 651/2014 "
                  "(General Block Exemption Regulation), aid for innovation advisory services and "
-                 "innovation support services. Its gross grant equivalent is EUR %(aid)s. Such aid "
-                 "may not exceed EUR %(ceiling)s per undertaking over any period of %(years)d years; "
+                 "innovation support services. Its gross grant equivalent is %(aid)s. Such aid "
+                 "may not exceed %(ceiling)s per undertaking over any period of %(years)d years; "
                  "keep this letter for ten years.", aid=aid, ceiling=ceiling, years=years)
     return _("The service is provided free of charge and does not constitute state aid to your "
              "organisation: a public body acting in a non-economic capacity, or a service outside "
@@ -111,10 +124,12 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
     if letter.kind == APPROVAL:
         story.append(Paragraph(esc(_("Decision to approve application %(ref)s", ref=letter.reference)),
                                st.letter_title))
+        # DESIGN §4: the aid is what the beneficiary receives without paying (the value
+        # less its co-payment); the letter states the figures.
         approved_co_payment = co_payment_of(letter.approved_cents or 0, letter.co_payment_percent)
         if letter.co_payment_percent:
             pays = _("The service is delivered by %(partner)s. Your organisation pays a co-payment of "
-                     "EUR %(co)s (%(percent)s %% of the value); the hub's budget covers the rest, EUR %(covered)s.",
+                     "%(co)s (%(percent)s %% of the value); the hub's budget covers the rest, %(covered)s.",
                      partner=letter.partner_name, co=money(approved_co_payment), percent=letter.co_payment_percent,
                      covered=money((letter.approved_cents or 0) - approved_co_payment))
         else:
@@ -128,13 +143,13 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
             (_("Service"), f"{letter.service_code} — {letter.service_name}"),
             (_("Category"), letter.category_label),
             (_("Delivering partner"), letter.partner_name),
-            (_("Market value of the service (catalogue)"), f"EUR {money(letter.market_value_cents)}"),
-            (_("Amount requested"), f"EUR {money(letter.requested_cents)}"),
-            (_("Value approved (market value of what you receive)"), f"EUR {money(letter.approved_cents)}"),
-            (_("Your co-payment"), f"EUR {money(approved_co_payment)}" + (
+            (_("Market value of the service (catalogue)"), money(letter.market_value_cents)),
+            (_("Amount requested"), money(letter.requested_cents)),
+            (_("Value approved (market value of what you receive)"), money(letter.approved_cents)),
+            (_("Your co-payment"), money(approved_co_payment) + (
                 f" ({letter.co_payment_percent} %)" if letter.co_payment_percent else "")),
             (_("State aid (gross grant equivalent): the value you receive without paying"),
-             f"EUR {money(received)}" if letter.legal_basis not in (None, "no_aid") else _("None")),
+             money(received) if letter.legal_basis not in (None, "no_aid") else _("None")),
             (_("Legal basis"), letter.legal_basis_label or _("No state aid")),
             (_("Application submitted on"), fmt_date(letter.submitted_at, meta.timezone)),
             (_("Decision taken on"), fmt_date(letter.decided_at, meta.timezone)),
@@ -148,13 +163,13 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
         if letter.closed_at is not None:
             final_co = letter.co_payment_cents or 0
             text = _("The service was delivered and the application closed on %(date)s. Its final cost "
-                     "is EUR %(cost)s, of which your co-payment is EUR %(co)s; the hub's budget paid "
-                     "EUR %(covered)s.", date=fmt_date(letter.closed_at, meta.timezone),
+                     "is %(cost)s, of which your co-payment is %(co)s; the hub's budget paid "
+                     "%(covered)s.", date=fmt_date(letter.closed_at, meta.timezone),
                      cost=money(letter.actual_cost_cents), co=money(final_co),
                      covered=money((letter.actual_cost_cents or 0) - final_co))
             if letter.legal_basis not in (None, "no_aid"):
-                text += " " + _("The state aid is restated to the final cost covered: EUR %(aid)s "
-                                "(EUR %(approved)s at approval).", aid=money(letter.aid_cents),
+                text += " " + _("The state aid is restated to the final cost covered: %(aid)s "
+                                "(%(approved)s at approval).", aid=money(letter.aid_cents),
                                 approved=money(received))
             story.append(Paragraph(esc(text), st.body))
         if letter.cancelled_at is not None:
@@ -176,7 +191,7 @@ def decision_letter_pdf(letter: DecisionLetter, meta: DocumentMeta) -> bytes:
         story += [kv_table([
             (_("Service"), f"{letter.service_code} — {letter.service_name}"),
             (_("Category"), letter.category_label),
-            (_("Amount requested"), f"EUR {money(letter.requested_cents)}"),
+            (_("Amount requested"), money(letter.requested_cents)),
             (_("Application submitted on"), fmt_date(letter.submitted_at, meta.timezone)),
             (_("Decision taken on"), fmt_date(letter.decided_at, meta.timezone)),
         ], st), spacer(4)]
@@ -293,14 +308,14 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
         Paragraph(esc(_("Grants")), st.h1),
     ]
     grant_cols = [
-        Column(_("Date"), 56),
-        Column(_("Application"), 84),
-        Column(_("Service"), 68, wrap=True),
-        Column(_("Legal basis"), 62, wrap=True),
-        money_column(_("Value received (EUR)"), 58),
-        money_column(_("Co-payment (EUR)"), 64),
-        money_column(_("Aid (EUR)"), 56),
-        Column(_("Status"), 58, wrap=True),
+        Column(_("Date"), 50),
+        Column(_("Application"), 84),  # a reference on one line
+        Column(_("Service"), 56, wrap=True),
+        Column(_("Legal basis"), 54, wrap=True),
+        money_column(_("Value received"), 64),  # room for "16.500,00 €" on one line
+        money_column(_("Co-payment"), 64),
+        money_column(_("Aid"), 64),
+        Column(_("Status"), 64, wrap=True),
     ]
 
     def status(g: AidNoticeGrant) -> str:
@@ -336,7 +351,7 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
     if notice.declared:
         story.append(Paragraph(esc(_("De minimis aid declared from other grantors")), st.h1))
         story += data_tables(
-            [Column(_("Grantor"), 3, wrap=True), Column(_("Date"), 1), money_column(_("Amount (EUR)"), 1.2)],
+            [Column(_("Grantor"), 3, wrap=True), Column(_("Date"), 1), money_column(_("Amount"), 1.2)],
             [(d.grantor, fmt_date(d.granted_on), d.amount_cents) for d in notice.declared])
 
     story.append(KeepTogether([
@@ -347,11 +362,11 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
         spacer(2),
         *data_tables([
             Column(_("Legal basis"), 2.2, wrap=True),
-            money_column(_("Granted by the hub (EUR)"), 1.1),
-            money_column(_("Declared elsewhere (EUR)"), 1.1),
-            money_column(_("Total (EUR)"), 1.0),
-            money_column(_("Ceiling (EUR)"), 1.0),
-            money_column(_("Remaining (EUR)"), 1.0),
+            money_column(_("Granted by the hub"), 1.1),
+            money_column(_("Declared elsewhere"), 1.1),
+            money_column(_("Total"), 1.0),
+            money_column(_("Ceiling"), 1.0),
+            money_column(_("Remaining"), 1.0),
         ], [(c.legal_basis_label, c.hub_cents, c.declared_cents, c.total_cents, c.ceiling_cents,
              c.remaining_cents) for c in notice.ceilings]),
     ]))

@@ -149,17 +149,21 @@ def money(cents: int | None) -> str:
 
 
 def fmt_date(value: date | datetime | None, tz: str = "Europe/Bucharest") -> str:
-    """dd.mm.yyyy, the form Romanian documents use; datetimes in the hub's time zone."""
+    """The document's language decides: ``02.12.2026`` (ro), ``2 December 2026`` (en);
+    datetimes in the hub's time zone."""
+    from ..core.i18n import letter_date
+
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(ZoneInfo(tz)).date()
-    return value.strftime("%d.%m.%Y")
+    return letter_date(value)
 
 
 def fmt_datetime(value: datetime, tz: str = "Europe/Bucharest") -> str:
-    """dd.mm.yyyy HH:MM in the hub's time zone."""
-    return value.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
+    """The date as `fmt_date`, then HH:MM, in the hub's time zone."""
+    local = value.astimezone(ZoneInfo(tz))
+    return f"{fmt_date(local.date())} {local:%H:%M}"
 
 
 def percent(part: int, whole: int) -> str:

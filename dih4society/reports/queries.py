@@ -161,7 +161,8 @@ def _approved_aid(application: Application) -> int | None:
 
 
 def application_by_reference(reference: str) -> Application | None:
-    return db.session.scalar(sa.select(Application).where(Application.reference == reference.strip()))
+    """An application by its reference, ignoring case and surrounding spaces (references are upper case)."""
+    return db.session.scalar(sa.select(Application).where(Application.reference == reference.strip().upper()))
 
 
 # --- state-aid notice ---------------------------------------------------------------------

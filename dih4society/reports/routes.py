@@ -27,6 +27,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ..applications.models import Application, AppState
 from ..applications.queries import QueueFilters
@@ -99,7 +100,8 @@ def index():
     """Every report and export, with the filters of the lists they come from."""
     partners = db.session.scalars(sa.select(Partner).order_by(Partner.name)).all()
     accounts = db.session.scalars(
-        sa.select(BudgetAccount).order_by(BudgetAccount.is_reserve.desc(), BudgetAccount.name)).all()
+        sa.select(BudgetAccount).options(joinedload(BudgetAccount.partner))
+        .order_by(BudgetAccount.is_reserve.desc(), BudgetAccount.name)).all()
     return render_template(
         "reports/index.html", partners=partners, accounts=accounts,
         states=[s for s in AppState if s is not AppState.DRAFT], categories=list(Category),
@@ -179,7 +181,7 @@ def decision_letter(application_id: int):
         record_denied(current_user, "reports.decision_letter", "not visible", "application", application_id)
         abort(404)
     try:
-        content = documents.decision_letter(application)
+        content = documents.decision_letter(application, lang=request.args.get("lang"))
     except queries.NoLetter as exc:
         return render_template("reports/unavailable.html", message=exc.message, application=application), 404
     return _pdf(content, f"decision-{application.reference}.pdf")
@@ -195,7 +197,7 @@ def aid_notice(organisation_id: int):
         record_denied(current_user, "reports.aid_notice", "not own", "organisation", organisation_id)
         abort(404)
     now = utcnow()
-    return _pdf(documents.aid_notice(organisation, now),
+    return _pdf(documents.aid_notice(organisation, now, lang=request.args.get("lang")),
                 stamp(f"aid-notice-{organisation.fiscal_code}", now, "pdf"))
 
 

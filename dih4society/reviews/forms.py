@@ -8,14 +8,14 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, Submit
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from .models import Recommendation, RubricCriterion
+from .models import RECOMMENDATION_LABELS, Recommendation, RubricCriterion
 
 
 class ReviewFormBase(FlaskForm):
     """Recommendation and comment; `review_form()` adds one score field per criterion."""
 
     recommendation = SelectField(_l("Recommendation"),
-                                 choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in Recommendation],
+                                 choices=[SelectChoice("", "—")] + [SelectChoice(r.value, RECOMMENDATION_LABELS[r]) for r in Recommendation],
                                  validate_choice=False)
 
     def validate_recommendation(self, field) -> None:
@@ -59,7 +59,9 @@ class ConflictForm(FlaskForm):
 
 class CriterionForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    label = StringField(_l("Criterion"), validators=[DataRequired(), Length(max=200)])
+    label_en = StringField(_l("Criterion in English"), validators=[DataRequired(), Length(max=200)])
+    label_ro = StringField(_l("Criterion in Romanian"), validators=[Length(max=200)],
+                           description=_l("Empty: readers of Romanian see the English text."))
     weight = IntegerField(_l("Weight"), validators=[InputRequired(), NumberRange(min=1, max=10)], default=1)
     position = IntegerField(_l("Position"), validators=[InputRequired(), NumberRange(min=0, max=999)], default=0)
     active = BooleanField(_l("Active"), default=True)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, enum_type, utcnow
+from ..core.i18n import bilingual
 from ..extensions import db
 
 if TYPE_CHECKING:
@@ -45,7 +46,9 @@ class RubricCriterion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    label: Mapped[str] = mapped_column(sa.String(200))
+    label_en: Mapped[str] = mapped_column("label", sa.String(200))
+    label_ro: Mapped[str | None] = mapped_column(sa.String(200))
+    label = bilingual("label_en", "label_ro", "The criterion in the reader's language.")
     weight: Mapped[int] = mapped_column(default=1)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)

@@ -89,7 +89,8 @@ def declare_conflict(application_id: int):
 def _save_criterion(form: CriterionForm, criterion: RubricCriterion | None) -> bool:
     """Create (None) or update a criterion from the form; commit, or show the refusal."""
     try:
-        services.save_criterion(current_user, criterion, code=form.code.data, label=form.label.data,
+        services.save_criterion(current_user, criterion, code=form.code.data, label=form.label_en.data,
+                                label_ro=form.label_ro.data,
                                 weight=form.weight.data, position=form.position.data,
                                 active=form.active.data)
     except DomainError as exc:

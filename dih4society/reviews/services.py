@@ -163,8 +163,10 @@ def declare_conflict(actor, application: Application, reason: str) -> Review:
 
 
 def save_criterion(actor, criterion: RubricCriterion | None, *, code: str, label: str, weight: int,
-                   position: int, active: bool) -> RubricCriterion:
-    """Add or change a rubric criterion (admins). Completed reviews keep their totals."""
+                   position: int, active: bool, label_ro: str | None = None) -> RubricCriterion:
+    """Add or change a rubric criterion (admins). Completed reviews keep their totals.
+
+    `label` is the English text; `label_ro` the Romanian one (empty: the English is shown)."""
     code = code.strip().lower()
     if not code or not all(ch.isalnum() or ch == "_" for ch in code):
         raise DomainError(_("Use lower-case letters, digits and underscores."), "code")
@@ -178,12 +180,14 @@ def save_criterion(actor, criterion: RubricCriterion | None, *, code: str, label
         criterion = RubricCriterion()
         db.session.add(criterion)
     else:
-        before = {"code": criterion.code, "label": criterion.label, "weight": criterion.weight,
-                  "position": criterion.position, "active": criterion.active}
-    criterion.code, criterion.label, criterion.weight = code, label.strip(), weight
+        before = {"code": criterion.code, "label": criterion.label_en, "label_ro": criterion.label_ro,
+                  "weight": criterion.weight, "position": criterion.position, "active": criterion.active}
+    criterion.code, criterion.label_en, criterion.weight = code, label.strip(), weight
+    criterion.label_ro = (label_ro or "").strip() or None
     criterion.position, criterion.active = position, active
     db.session.flush()
     audit.record(actor, "rubric.save", "rubric_criterion", criterion.id,
-                 {"before": before, "after": {"code": code, "label": criterion.label, "weight": weight,
+                 {"before": before, "after": {"code": code, "label": criterion.label_en,
+                                              "label_ro": criterion.label_ro, "weight": weight,
                                               "position": position, "active": active}})
     return criterion

@@ -28,6 +28,7 @@ from ..auth.models import Role
 from ..core import audit
 from ..core.db import utcnow
 from ..core.errors import DomainError, PermissionDenied
+from ..core.i18n import page_date, pick
 from ..core.money import eur_plain
 from ..extensions import db
 from .models import AcceptanceMethod, VoucherAgreement
@@ -71,9 +72,11 @@ def terms_for(application: Application, valid_until: date, language: str) -> dic
         basis = application.legal_basis.label if application.legal_basis is not None else ""
     return {
         "reference": application.reference, "language": language,
-        "hub": current_app.config["HUB_FULL_NAME"], "partner": service.partner.name,
+        "hub": current_app.config["HUB_FULL_NAME"],
+        # Names in the agreement's language, whatever the language of the request (issue 10).
+        "partner": pick(service.partner.name_en, service.partner.name_ro, language),
         "beneficiary": org.legal_name, "fiscal_code": org.fiscal_code, "county": org.county,
-        "service_code": service.code, "service": service.name,
+        "service_code": service.code, "service": pick(service.name_en, service.name_ro, language),
         "call": application.call.title_ro if (application.call and language == "ro") else
         (application.call.title_en if application.call else None),
         "market_value": f"EUR {eur_plain(market)}", "co_payment": f"EUR {eur_plain(co_payment)}" + (
@@ -154,8 +157,8 @@ def accept_online(actor, agreement: VoucherAgreement, full_name: str, confirmed:
     audit.record(actor, "agreement.accept", "application", application.id,
                  {"method": "online", "name": name, "hash": agreement.content_hash,
                   "user_agent": agreement.accepted_user_agent})
-    _tell(actor, application, _("%(ref)s: the voucher agreement was accepted; delivery can start.",
-                                ref=application.reference))
+    _tell(actor, application, lambda: _("%(ref)s: the voucher agreement was accepted; delivery can start.",
+                                        ref=application.reference))
     return True
 
 
@@ -195,8 +198,8 @@ def upload_signed(actor, agreement: VoucherAgreement, stream: BinaryIO) -> None:
     from ..applications.notifications import delivering_staff
 
     _notify(delivering_staff(application), application,
-            _("%(ref)s: the beneficiary uploaded the signed agreement; please check it.",
-              ref=application.reference))
+            lambda: _("%(ref)s: the beneficiary uploaded the signed agreement; please check it.",
+                      ref=application.reference))
 
 
 def can_check(user, application: Application) -> bool:
@@ -221,18 +224,19 @@ def check_signed(actor, agreement: VoucherAgreement) -> bool:
     db.session.flush()
     audit.record(actor, "agreement.accept", "application", application.id,
                  {"method": "upload", "checked_by": actor.id, "hash": agreement.content_hash})
-    _tell(actor, application, _("%(ref)s: the signed agreement was checked; delivery can start.",
-                                ref=application.reference))
+    _tell(actor, application, lambda: _("%(ref)s: the signed agreement was checked; delivery can start.",
+                                        ref=application.reference))
     return True
 
 
-def _notify(users, application: Application, message: str) -> None:
+def _notify(users, application: Application, message) -> None:
+    """`message` is a function calling gettext: rendered per recipient, in their language."""
     from ..core.notify import notify
 
     notify(users, message, application_id=application.id)
 
 
-def _tell(actor, application: Application, message: str) -> None:
+def _tell(actor, application: Application, message) -> None:
     from ..applications.notifications import applicant_users, delivering_staff
 
     people = [u for u in applicant_users(application) + delivering_staff(application)
@@ -269,9 +273,9 @@ def extend(actor, agreement: VoucherAgreement, reason: str) -> None:
     db.session.flush()
     audit.record(actor, "agreement.extend", "application", agreement.application_id,
                  {"before": before.isoformat(), "after": agreement.valid_until.isoformat(), "reason": reason})
-    _tell(actor, agreement.application, _("%(ref)s: the voucher's validity is extended to %(day)s.",
-                                          ref=agreement.application.reference,
-                                          day=agreement.valid_until.strftime("%d.%m.%Y")))
+    _tell(actor, agreement.application, lambda: _("%(ref)s: the voucher's validity is extended to %(day)s.",
+                                                  ref=agreement.application.reference,
+                                                  day=page_date(agreement.valid_until)))
 
 
 
@@ -306,9 +310,9 @@ def expire(now: datetime | None = None) -> ExpiryRun:
         agreement.expired_at = utcnow()
         db.session.flush()
         _notify(applicant_users(application) + delivering_staff(application), application,
-                _("%(ref)s expired on %(day)s without delivery and is cancelled; its commitment is "
-                  "released and its aid reversed.", ref=application.reference,
-                  day=agreement.valid_until.strftime("%d.%m.%Y")))
+                lambda ref=application.reference, day=agreement.valid_until: _(
+                    "%(ref)s expired on %(day)s without delivery and is cancelled; its commitment "
+                    "is released and its aid reversed.", ref=ref, day=page_date(day)))
         run.expired.append(application.reference)
     horizon = today + timedelta(days=REMINDER_DAYS)
     for agreement in db.session.scalars(_open_vouchers().where(
@@ -317,8 +321,8 @@ def expire(now: datetime | None = None) -> ExpiryRun:
         application = agreement.application
         agreement.reminder_sent_at = utcnow()
         _notify(applicant_users(application) + delivering_staff(application), application,
-                _("%(ref)s must be delivered by %(day)s, or the voucher expires.",
-                  ref=application.reference, day=agreement.valid_until.strftime("%d.%m.%Y")))
+                lambda ref=application.reference, day=agreement.valid_until: _(
+                    "%(ref)s must be delivered by %(day)s, or the voucher expires.", ref=ref, day=page_date(day)))
         audit.record(None, "agreement.reminder", "application", application.id,
                      {"valid_until": agreement.valid_until.isoformat()})
         run.reminded.append(application.reference)

@@ -64,3 +64,16 @@ def test_demo_has_work_for_the_partner_approver(ctx, seeded):
     second = [a for a in apps if a.state is AppState.AWAITING_SECOND and workflow.can_approve(partner, a)]
     assert len(second) == 1
     assert second[0].approvals[0].decision_body == "hub" and second[0].approved_cents is None
+
+
+def test_seed_prints_one_mail_summary_and_the_accounts_last(ctx, caplog):
+    import logging
+
+    from dih4society.demo import seed
+
+    with caplog.at_level(logging.INFO):
+        report = seed(password="demo-password-2026")
+    assert not [r for r in caplog.records if r.getMessage().startswith("MAIL to=")]
+    lines = report.splitlines()
+    assert any(line.startswith("outbox: ") for line in lines)
+    assert lines[-6].startswith("demo accounts") and lines[-1].strip() == "applicant2@dih4society.example"

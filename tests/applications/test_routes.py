@@ -118,6 +118,18 @@ def test_my_applications_lists_only_my_organisation(app, world):
     assert not any(ref in page for ref in theirs)
 
 
+def test_my_applications_show_withdrawals_returns_and_rejections(app, world):
+    page = as_user(app, "applicant").get("/applications/mine").data.decode()
+    rows = {}
+    with app.app_context():
+        for state in (S.WITHDRAWN, S.REJECTED, S.RETURNED):
+            reference = db.session.get(Application, world[state.value]).reference
+            rows[state] = page.split(reference, 1)[1].split("</tr>", 1)[0]
+    assert "secondary\">Withdrawn</span>" in rows[S.WITHDRAWN]
+    assert "secondary\">Rejected</span>" in rows[S.REJECTED]
+    assert "secondary\">Returned for information</span>" in rows[S.RETURNED]
+
+
 def test_the_hub_never_sees_drafts(app, world):
     for who in ("partner", "manager", "admin"):
         client = as_user(app, who)

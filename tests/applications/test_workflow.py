@@ -265,7 +265,7 @@ def test_ineligible_kind_cannot_apply(cast):
     from applications.builders import data, service
 
     public_only = service("SKL-DIG-01")  # public institutions only
-    with pytest.raises(DomainError, match="cannot apply"):
+    with pytest.raises(DomainError, match="is not open to this kind of organisation"):
         services.create_draft(cast.applicant, public_only, data(300_000))
 
 

@@ -37,7 +37,7 @@ def test_login_and_logout(client, seeded):
     assert b"Log out" in response.data
     response = client.post("/auth/logout", follow_redirects=True)
     assert b"Log out" not in response.data
-    assert client.get("/catalogue/").status_code == 302
+    assert client.get("/applications/mine").status_code == 302
 
 
 def test_email_is_case_insensitive(client, seeded):
@@ -76,19 +76,19 @@ def test_logout_everywhere_ends_other_sessions(app, seeded):
     first, second = app.test_client(), app.test_client()
     login(first, "manager")
     login(second, "manager")
-    assert first.get("/catalogue/").status_code == 200
+    assert first.get("/auth/account").status_code == 200
     second.post("/auth/logout-everywhere", data={})
-    assert first.get("/catalogue/").status_code == 302
+    assert first.get("/auth/account").status_code == 302
 
 
 def test_deactivated_user_loses_session_and_cannot_log_in(app, seeded):
     victim, admin = app.test_client(), app.test_client()
     login(victim, "applicant")
-    assert victim.get("/catalogue/").status_code == 200
+    assert victim.get("/auth/account").status_code == 200
     login(admin, "admin")
     response = admin.post(f"/admin/users/{seeded['applicant']}/active/0")
     assert response.status_code == 302
-    assert victim.get("/catalogue/").status_code == 302
+    assert victim.get("/auth/account").status_code == 302
     assert b"Log out" not in login(victim, "applicant").data
 
 
@@ -163,6 +163,25 @@ def test_admin_cannot_create_staff_without_partner_or_with_weak_password(app, cl
     assert b"at least 12" in response.data
     with app.app_context():
         assert db.session.scalar(sa.select(User).where(User.email == "x@example.org")) is None
+
+
+def test_a_manager_with_a_partner_is_refused_not_silently_changed(app, client, seeded):
+    login(client, "admin")
+    with app.app_context():
+        from dih4society.catalogue.models import Partner
+
+        partner_id = db.session.scalar(sa.select(Partner.id).where(Partner.code == "UO"))
+        staff_id = db.session.scalar(sa.select(User.id).where(User.role == Role.PARTNER_STAFF))
+    response = client.post("/admin/users/new", data={
+        "full_name": "X", "email": "x@example.org", "role": "manager", "partner_id": partner_id,
+        "password": "violet-tractor-harbour"})
+    assert b"Only partner staff belong to a partner" in response.data
+    assert b"violet" not in response.data  # the password is never echoed back
+    response = client.post(f"/admin/users/{staff_id}", data={"role": "manager", "partner_id": partner_id})
+    assert b"Only partner staff belong to a partner" in response.data
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == "x@example.org")) is None
+        assert db.session.get(User, staff_id).role is Role.PARTNER_STAFF
 
 
 def test_reset_link_ignores_a_forged_host_header(app, client, seeded):

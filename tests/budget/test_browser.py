@@ -55,7 +55,7 @@ def test_manager_reads_the_dashboard_and_the_aid_register(page, app, books, arti
     assert box["width"] > 600 and 150 < box["height"] < 500  # scaled to the card, proportions kept
     assert page.get_by_role("img", name="Allocation per partner: spent, committed, available").is_visible()
     assert page.locator("#chart-partners rect").count() >= 12  # 4 partners × 3 segments
-    page.get_by_text("The figures per month").click()
+    page.get_by_text("The figures per period").click()
     assert page.locator("details table").is_visible()
     page.screenshot(path=artifacts_dir / "budget-01-dashboard.png", full_page=True)
 
@@ -76,7 +76,7 @@ def test_manager_reads_the_dashboard_and_the_aid_register(page, app, books, arti
 def test_admin_moves_money_between_accounts(page, books, artifacts_dir):
     _login(page, "admin")
     page.goto("/budget/setup")
-    page.select_option("#source", label="Unallocated reserve (available: €200,000.00)")
+    page.select_option("#source", label="Reserve · €200,000.00 available")
     page.select_option("#target", index=3)
     page.fill("#amount", "25000")
     page.fill("#note", "extra for robotics")
@@ -113,3 +113,29 @@ def test_partner_tracks_spending_and_downloads_the_partner_report(page, books, a
     assert "Budget report of Technical University of" in cover
     # The page's committed figure (€1,234.00) is the report's (EUR 1,234.00).
     assert f"EUR {committed.lstrip('€')}" in cover
+
+
+def test_on_a_phone_the_dashboard_and_the_set_up_fit_the_screen(page, books, artifacts_dir):
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, "manager")
+    page.goto("/budget/")
+    for key in ("monthly", "partners", "counties"):
+        assert page.locator(f"#chart-{key}-phone").is_visible(), key
+        assert not page.locator(f"#chart-{key}").is_visible(), key
+        # Phone text is readable: at least 11 CSS px once the drawing is scaled to the screen.
+        size = page.evaluate(f"""() => {{ const svg = document.querySelector('#chart-{key}-phone');
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale)); }}""")
+        assert size >= 10, (key, size)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=artifacts_dir / "budget-04-dashboard-phone.png", full_page=True)
+    page.get_by_role("button", name="Toggle navigation").click()
+    page.get_by_role("button", name="Mihai Pop").or_(page.locator("#account-menu")).first.click()
+    page.get_by_role("button", name="Log out").click()
+    _login(page, "admin")
+    page.goto("/budget/setup")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for select in ("#source", "#target"):  # the chosen account's text fits its drop-down
+        assert page.evaluate(f"""() => {{ const s = document.querySelector('{select}');
+            const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(s).font;
+            return c.measureText(s.options[s.selectedIndex].text).width < s.clientWidth - 30; }}""")

@@ -31,8 +31,35 @@ def test_monthly_chart_cumulates_commitments_net_of_releases(ctx):
     envelope, bound, spent = lines
     assert envelope.strokeDashArray == [5, 3] and len(envelope.points) == 4
     ys = bound.points[1::2]
-    assert ys[0] < ys[1] == ys[2]  # 10,000 then 58,000 bound; spending does not change what is bound
-    assert spent.points[1] < spent.points[3] < spent.points[5]
+    assert ys[0] < ys[1] < ys[2] == ys[3]  # 0, 10,000 then 58,000 bound; spending does not change what is bound
+    assert spent.points[1] == spent.points[3] < spent.points[5] < spent.points[7]
+
+
+def test_one_period_draws_a_line_from_zero_not_a_dot(ctx):
+    from reportlab.graphics.shapes import PolyLine
+
+    drawing = charts.monthly_chart([("2 Dec", 1_800_000, 0, 0)], None, start_label="1 Dec")
+    lines = [s for s in drawing.contents if isinstance(s, PolyLine)]
+    assert len(lines) == 2 and all(len(line.points) == 4 for line in lines)
+    bound = lines[0]
+    assert bound.points[1] < bound.points[3]  # rises from zero
+
+
+@pytest.mark.parametrize("width", [560, 360])
+def test_short_bar_labels_are_never_cut(width):
+    drawing = charts.bar_chart([("Bihor", [100, 200, 0]), ("Cluj", [300, 0, 0])], SERIES, width=width,
+                               font_size=13 if width < 400 else 9)
+    texts = [s.text for s in drawing.contents if hasattr(s, "text")]
+    assert "Bihor" in texts and "Cluj" in texts and not any(t.endswith("…") for t in texts)
+
+
+def test_phone_layout_uses_larger_text():
+    def sizes(drawing):
+        return {s.fontSize for s in drawing.contents if hasattr(s, "fontSize")}
+
+    rows = [("Bihor", [100, 200, 0])]
+    assert min(sizes(charts.bar_chart(rows, SERIES, width=360, font_size=13))) > max(
+        sizes(charts.bar_chart(rows, SERIES, width=560)))
 
 
 def test_svg_has_no_style_attributes_and_is_accessible(ctx):
@@ -102,3 +129,23 @@ def test_axis_scales_are_round(maximum, expected):
                                           (150_000_000, "€1.5M"), (-2_500_000, "-€25k")])
 def test_short_amounts_on_axes(cents, text):
     assert charts.short_eur(cents) == text
+
+
+def test_an_envelope_far_above_the_lines_is_named_not_drawn(ctx):
+    from reportlab.graphics.shapes import PolyLine
+
+    drawing = charts.monthly_chart([("2 Dec", 3_600_000, 0, 1_680_000)], 400_000_000, start_label="1 Dec")
+    lines = [s for s in drawing.contents if isinstance(s, PolyLine)]
+    assert len(lines) == 2 and not any(line.strokeDashArray for line in lines)
+    svg = str(charts.svg_markup(drawing, "t", "m"))
+    assert "€4M (above the scale)" in svg
+    bound = lines[0]
+    assert bound.points[3] > drawing.height / 2  # the line uses the height, not flat on the axis
+
+
+def test_short_amounts_in_romanian(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("ro"):
+        assert [charts.short_eur(c) for c in (0, 75_000, 2_500_000, 150_000_000, 100_000_000)] == [
+            "0 €", "750 €", "25 mii €", "1,5 mil. €", "1 mil. €"]

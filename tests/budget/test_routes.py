@@ -63,11 +63,14 @@ def test_dashboard_shows_the_figures_with_charts_and_no_inline_styles(app, demo,
     html = response.get_data(as_text=True)
     assert "€4,000,000.00" in html  # the envelope, through the |eur filter
     for heading in ("By partner", "By EDIH category", "By funding source", "Pipeline", "By kind of organisation",
-                    "By county", "Largest beneficiaries", "Commitments and spending per month"):
+                    "By county", "Largest beneficiaries", "Commitments and spending per "):
         assert heading in html, heading
     assert "Technical University of Cluj-Napoca" in html and "Test before invest" in html
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') >= 5
     assert 'role="img"' in html and 'aria-labelledby="chart-monthly-title"' in html
+    # A phone layout of every chart, shown by the stylesheet below 576 px.
+    for key in ("monthly", "partners", "categories", "kinds", "counties"):
+        assert f'id="chart-{key}-phone"' in html and f'id="chart-{key}"' in html, key
     assert not STYLE_ATTRIBUTE.search(html), STYLE_ATTRIBUTE.search(html).group(0)
     assert "<script>" not in html.replace('<script src=', '')
 
@@ -409,3 +412,25 @@ def test_partner_staff_are_refused_and_the_refusal_is_audited(app, seeded, clien
     assert client.get(path).status_code == 403
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.verb == "denied")) >= 1
+
+
+def test_the_chart_period_follows_the_span_of_activity(ctx, monkeypatch):
+    from datetime import date
+
+    from dih4society.budget import queries
+
+    def fake(days):
+        rows = [(d.isoformat(), 100, 0, 0) for d in days]
+
+        class Result:
+            def __iter__(self):
+                return iter(rows)
+        monkeypatch.setattr(queries.db.session, "execute", lambda *_a, **_k: Result())
+        return queries.periods()
+
+    step, rows = fake([date(2026, 12, 1), date(2026, 12, 2)])
+    assert step == "day" and [r.month for r in rows] == ["2026-12-01", "2026-12-02"]
+    step, rows = fake([date(2026, 9, 1), date(2026, 9, 2), date(2026, 11, 30)])
+    assert step == "week" and [(r.month, r.committed) for r in rows] == [("2026-08-31", 200), ("2026-11-30", 100)]
+    step, rows = fake([date(2025, 1, 15), date(2026, 12, 2)])
+    assert step == "month" and [r.month for r in rows] == ["2025-01", "2026-12"]

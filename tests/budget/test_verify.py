@@ -85,6 +85,7 @@ def test_verify_checks_the_cached_dashboard_summaries(app):
     from dih4society.budget import queries
     from dih4society.budget.reconcile import verify
     from dih4society.core import marks
+    from dih4society.core.i18n import current_language
 
     _books(app)
     with app.app_context():
@@ -92,10 +93,11 @@ def test_verify_checks_the_cached_dashboard_summaries(app):
         mark = marks.current()
         good = queries.dashboard()
         broken = replace(good, totals=replace(good.totals, committed=good.totals.committed + 1))
-        marks.cached(("budget.dashboard.figures",), lambda: broken, mark=mark + 1)  # another mark: ignored
+        key = ("budget.dashboard.figures", current_language())  # the figures are cached per language
+        marks.cached(key, lambda: broken, mark=mark + 1)  # another mark: ignored
         assert verify().ok
         marks.clear()
-        marks.cached(("budget.dashboard.figures",), lambda: broken, mark=mark)
+        marks.cached(key, lambda: broken, mark=mark)
         result = verify()
     assert not result.ok
     assert any("cached dashboard figures" in p for p in result.problems)

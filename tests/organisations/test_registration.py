@@ -35,6 +35,7 @@ def test_register_creates_organisation_and_logged_in_applicant(app, client):
         user = db.session.scalar(sa.select(User))
         assert user.email == "stefan@prelucrari.example" and user.role is Role.APPLICANT
         assert user.organisation_id == org.id
+        assert user.last_login_at is not None  # logged in at once: not "Last login: never"
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -146,3 +147,10 @@ def test_an_existing_fiscal_code_points_to_an_invitation(app, client):
     text = other.post("/organisations/register", data={**GOOD, "email": "ana@prelucrari.example"}).get_data(
         as_text=True)
     assert "already registered" in text and "invite you" in text
+
+
+def test_an_error_keeps_the_other_fields_and_says_to_retype_the_password(client):
+    text = client.post("/organisations/register", data={**GOOD, "caen_code": "25A1"}).get_data(as_text=True)
+    assert 'value="Prelucrări Mecanice Dej SRL"' in text and 'value="Stefan@Prelucrari.example"' in text
+    assert "violet-tractor-harbour" not in text
+    assert "Type the password again in both fields." in text

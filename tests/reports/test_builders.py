@@ -37,6 +37,7 @@ def letter(**over) -> DecisionLetter:
         category_label="Test before invest", partner_name="Technical University of Cluj-Napoca",
         market_value_cents=1_800_000, requested_cents=1_800_000, submitted_at=NOW, decided_at=NOW,
         decided_by_name="Mihai Pop", approved_cents=1_750_000, aid_cents=875_000, legal_basis="gber_28",
+        co_payment_percent=50, co_payment_cents=875_000,  # aid = value received without paying (DESIGN §4)
         legal_basis_label="GBER Article 28 (innovation advisory and support services)",
         ceiling_cents=22_000_000)
     values.update(over)
@@ -105,9 +106,11 @@ def test_long_text_is_broken_to_fit_its_column(ctx):
 def test_approval_letter_states_amount_aid_and_legal_basis(ctx):
     text = "".join(pdf_text(decision_letter_pdf(letter(), META)))
     assert "Decision to approve application DIH-2026-000123" in text
-    assert "EUR 17,500.00" in text and "EUR 8,750.00" in text
+    assert "€17,500.00" in text and "€8,750.00" in text  # the same form in the text and the table
     assert "Article 28 of Commission Regulation (EU) No 651/2014" in text
-    assert "EUR 220,000.00" in text  # the configured ceiling, not a number in the code
+    assert "€220,000.00" in text  # the configured ceiling, not a number in the code
+    assert "pays nothing" not in text and "of the approved amount" not in text  # DESIGN §4
+    assert "co-payment of €8,750.00 (50 % of the value)" in text
     assert "Mihai Pop" in text
 
 
@@ -135,7 +138,7 @@ def test_aid_notice_lists_grants_marks_reversed_ones_and_totals_against_ceilings
     text = "".join(pdf_text(aid_notice_pdf(notice, META)))
     assert "Brânzeturi Țara Oașului SRL" in text
     assert "DIH-2025-000001" in text and "DIH-2025-000077" in text
-    assert re.search(r"Reversed\s+on\s+20\.06\.2025", text)
+    assert re.search(r"Reversed\s+on\s+20\s+June\s+2025", text)  # English: 20 June 2025
     assert "2,750.00" in text  # in force, the reversed grant excluded from the total
     assert "12,750.00" in text and "300,000.00" in text and "287,250.00" in text  # total, ceiling, remaining
 

@@ -148,16 +148,16 @@ def test_conflict_through_the_page_removes_the_person(app, seeded):
 def test_admins_configure_the_rubric(app, seeded):
     client = as_user(app, "admin")
     assert client.get("/reviews/rubric").status_code == 200
-    response = client.post("/reviews/rubric", data={"code": "green", "label": "Green digitalisation",
+    response = client.post("/reviews/rubric", data={"code": "green", "label_en": "Green digitalisation",
                                                     "weight": "2", "position": "5", "active": "y"})
     assert response.status_code == 302
-    response = client.post("/reviews/rubric", data={"code": "green", "label": "Twice", "weight": "1",
+    response = client.post("/reviews/rubric", data={"code": "green", "label_en": "Twice", "weight": "1",
                                                     "position": "6", "active": "y"})
     assert b"Another criterion has this code." in response.data
     with app.app_context():
         region = db.session.scalar(sa.select(RubricCriterion).where(RubricCriterion.code == "region"))
         region_id = region.id
-    response = client.post(f"/reviews/rubric/{region_id}", data={"code": "region", "label": "Regional benefit",
+    response = client.post(f"/reviews/rubric/{region_id}", data={"code": "region", "label_en": "Regional benefit",
                                                                  "weight": "4", "position": "3"})
     assert response.status_code == 302
     with app.app_context():
