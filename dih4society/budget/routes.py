@@ -96,7 +96,9 @@ def _dashboard_body(is_admin: bool) -> Markup:
                                      css_class="chart-svg chart-wide w-100 h-auto")
         svg[key] += charts.svg_markup(build(rows, width=360, font_size=13), titles[key], f"chart-{key}-phone",
                                       css_class="chart-svg chart-phone w-100 h-auto")
-    return Markup(render_template("budget/_dashboard_body.html", d=data, svg=svg, periods=periods,
+    # The body is a rendered Jinja template (autoescaped: every value in it was escaped when
+    # rendered), cached as markup so it is not escaped a second time.
+    return Markup(render_template("budget/_dashboard_body.html", d=data, svg=svg, periods=periods,  # nosec B704
                                   pipeline_by_partner=data.pipeline.by_partner, is_admin=is_admin))
 
 
@@ -126,7 +128,8 @@ def _partner_body(partner: Partner, see_all: bool, own: bool) -> Markup:
                             css_class="chart-svg chart-wide w-100 h-auto")
     svg += charts.svg_markup(charts.category_chart(data.accounts, width=360, font_size=13), title,
                              "chart-partner-accounts-phone", css_class="chart-svg chart-phone w-100 h-auto")
-    return Markup(render_template("budget/_partner_body.html", d=data, svg=svg, own=own))
+    # A rendered, autoescaped Jinja template (see the dashboard body above).
+    return Markup(render_template("budget/_partner_body.html", d=data, svg=svg, own=own))  # nosec B704
 
 
 # --- budget set-up (admins) ------------------------------------------------------------------
