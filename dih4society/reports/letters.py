@@ -308,14 +308,14 @@ def aid_notice_pdf(notice: AidNotice, meta: DocumentMeta) -> bytes:
         Paragraph(esc(_("Grants")), st.h1),
     ]
     grant_cols = [
-        Column(_("Date"), 50),
+        Column(_("Date"), 56),  # "02.12.2026" on one line
         Column(_("Application"), 84),  # a reference on one line
-        Column(_("Service"), 56, wrap=True),
-        Column(_("Legal basis"), 54, wrap=True),
-        money_column(_("Value received"), 64),  # room for "16.500,00 €" on one line
-        money_column(_("Co-payment"), 64),
-        money_column(_("Aid"), 64),
-        Column(_("Status"), 64, wrap=True),
+        Column(_("Service"), 60, wrap=True),
+        Column(_("Legal basis"), 56, wrap=True),
+        money_column(_("Value received"), 62),  # room for "16.500,00 €" on one line
+        money_column(_("Co-payment"), 62),
+        money_column(_("Aid"), 62),
+        Column(_("Status"), 60, wrap=True),
     ]
 
     def status(g: AidNoticeGrant) -> str:
