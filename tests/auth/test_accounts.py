@@ -128,7 +128,7 @@ def test_change_password_keeps_this_session(client, seeded):
     response = client.post("/auth/account", data={"current": PASSWORD, "password": new, "confirm": new},
                            follow_redirects=True)
     assert b"Password changed" in response.data
-    assert client.get("/catalogue/").status_code == 200
+    assert client.get("/auth/account").status_code == 200
 
 
 def test_admin_creates_staff_and_changes_role(app, client, seeded):

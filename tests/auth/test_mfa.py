@@ -203,7 +203,7 @@ def test_forged_passkey_assertion_refused(client, seeded):
         "id": "unknown", "rawId": "unknown", "type": "public-key",
         "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}}})
     assert response.status_code == 400
-    assert client.get("/catalogue/").status_code == 302
+    assert client.get("/auth/account").status_code == 302
 
 
 def test_cannot_delete_someone_elses_passkey(app, client, seeded):

@@ -47,12 +47,12 @@ def test_session_row_records_who_where_and_what(app, client, seeded):
 
 def test_idle_timeout(app, client, seeded):
     login(client, "manager")
-    assert client.get("/catalogue/").status_code == 200
+    assert client.get("/auth/account").status_code == 200
     with app.app_context():
         idle = app.config["SESSION_IDLE_MINUTES"]
         db.session.execute(sa.update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=idle + 1)))
         db.session.commit()
-    assert client.get("/catalogue/").status_code == 302
+    assert client.get("/auth/account").status_code == 302
     with app.app_context():
         assert db.session.scalars(sa.select(UserSession.revoke_reason)).one() == "idle"
 
@@ -63,7 +63,7 @@ def test_absolute_timeout_even_when_active(app, client, seeded):
         hours = app.config["SESSION_ABSOLUTE_HOURS"]
         db.session.execute(sa.update(UserSession).values(created_at=utcnow() - timedelta(hours=hours, minutes=1)))
         db.session.commit()
-    assert client.get("/catalogue/").status_code == 302
+    assert client.get("/auth/account").status_code == 302
 
 
 def test_last_seen_updated_at_most_once_a_minute(app, client, seeded):
@@ -72,12 +72,12 @@ def test_last_seen_updated_at_most_once_a_minute(app, client, seeded):
         before = utcnow() - timedelta(seconds=30)
         db.session.execute(sa.update(UserSession).values(last_seen_at=before))
         db.session.commit()
-    client.get("/catalogue/")
+    client.get("/auth/account")
     with app.app_context():
         assert db.session.scalars(sa.select(UserSession.last_seen_at)).one() == before  # too recent to write
         db.session.execute(sa.update(UserSession).values(last_seen_at=utcnow() - timedelta(seconds=90)))
         db.session.commit()
-    client.get("/catalogue/")
+    client.get("/auth/account")
     with app.app_context():
         assert utcnow() - db.session.scalars(sa.select(UserSession.last_seen_at)).one() < timedelta(seconds=30)
 
@@ -85,11 +85,11 @@ def test_last_seen_updated_at_most_once_a_minute(app, client, seeded):
 def test_cookie_from_another_user_agent_is_refused(app, client, seeded):
     client.post("/auth/login", data={"email": "manager@dih4society.example", "password": PASSWORD},
                 headers={"User-Agent": "Browser-A"})
-    assert client.get("/catalogue/", headers={"User-Agent": "Browser-A"}).status_code == 200
+    assert client.get("/auth/account", headers={"User-Agent": "Browser-A"}).status_code == 200
     stolen = _replay(app, _cookie(client))
-    assert stolen.get("/catalogue/", headers={"User-Agent": "Browser-B"}).status_code == 302
+    assert stolen.get("/auth/account", headers={"User-Agent": "Browser-B"}).status_code == 302
     # The session is revoked for good, even for the original browser.
-    assert client.get("/catalogue/", headers={"User-Agent": "Browser-A"}).status_code == 302
+    assert client.get("/auth/account", headers={"User-Agent": "Browser-A"}).status_code == 302
 
 
 def test_password_change_revokes_other_sessions_keeps_this_one(app, seeded):
@@ -98,8 +98,8 @@ def test_password_change_revokes_other_sessions_keeps_this_one(app, seeded):
     login(second, "manager")
     new = "granite-lantern-orchard"
     second.post("/auth/account", data={"current": PASSWORD, "password": new, "confirm": new})
-    assert first.get("/catalogue/").status_code == 302
-    assert second.get("/catalogue/").status_code == 200
+    assert first.get("/auth/account").status_code == 302
+    assert second.get("/auth/account").status_code == 200
 
 
 def test_role_change_revokes_sessions(app, seeded):
@@ -107,7 +107,7 @@ def test_role_change_revokes_sessions(app, seeded):
     login(victim, "partner")
     login(admin, "admin")
     admin.post(f"/admin/users/{seeded['partner']}", data={"role": "manager", "partner_id": 0})
-    assert victim.get("/catalogue/").status_code == 302
+    assert victim.get("/auth/account").status_code == 302
 
 
 def test_sessions_page_lists_and_signs_out_one_session(app, seeded):
