@@ -42,9 +42,12 @@ def bilingual(en_attr: str, ro_attr: str, doc: str = "") -> hybrid_property:
 
     def expression(cls):
         en, ro = getattr(cls, en_attr), getattr(cls, ro_attr)
+        # The empty string as SQL text, not a bound parameter: the same expression in a
+        # SELECT and its GROUP BY must be textually identical for PostgreSQL.
+        empty = sa.literal_column("''")
         if current_language() == "ro":
-            return sa.func.coalesce(sa.func.nullif(ro, ""), en)
-        return sa.func.coalesce(sa.func.nullif(en, ""), ro)
+            return sa.func.coalesce(sa.func.nullif(ro, empty), en)
+        return sa.func.coalesce(sa.func.nullif(en, empty), ro)
 
     prop = hybrid_property(getter, setter, expr=expression)
     prop.__doc__ = doc
