@@ -13,11 +13,13 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..applications import workflow
 from ..applications.models import Application
 from ..auth.models import Role
 from ..charts import svg_markup
+from ..core import marks
 from ..core.audit import record_denied
 from ..core.errors import DomainError
 from ..core.forms import show_error
@@ -44,8 +46,22 @@ def _helpers():
     return {"dma_panel": _panel, "dma_satisfaction": satisfaction.response_of,
             "dma_can_rate": lambda a: satisfaction.can_answer(current_user, a),
             "dma_band_label": lambda band: results.band_label(band, _locale()),
-            "dma_impact": lambda: impact.impact_data(impact.scope_for(current_user)),
-            "dma_impact_chart": impact.chart_markup}
+            "dma_impact_section": _impact_section}
+
+
+def _impact_section() -> Markup:
+    """The Impact section (figures, chart, tables) of the viewer's scope, rendered once
+    per change mark and language: the budget dashboard shows it on every request, and
+    its figures read every submitted assessment (issue 13: pages must not grow with history)."""
+    scope = impact.scope_for(current_user)
+
+    def build() -> Markup:
+        data = impact.impact_data(scope)
+        # A rendered, autoescaped template, cached as markup so it is not escaped twice.
+        return Markup(render_template("assessments/_impact.html", impact=data,  # nosec B704
+                                      impact_chart=impact.chart_markup(data)))
+
+    return marks.cached(("assessments.impact", scope, _locale()), build)
 
 
 def _panel(organisation_id: int) -> dict:
@@ -268,9 +284,9 @@ def rate(application_id: int):
 def impact_page():
     """The Impact section on its own page: managers see all, partner staff their own customers."""
     scope = impact.scope_for(current_user)
-    data = impact.impact_data(scope)
-    return render_template("assessments/impact.html", impact=data, impact_chart=impact.chart_markup(data),
-                           impact_services=impact.service_satisfaction(scope))
+    return render_template("assessments/impact.html", impact_section=_impact_section(),
+                           impact_services=marks.cached(("assessments.impact.services", scope, _locale()),
+                                                        lambda: impact.service_satisfaction(scope)))
 
 
 @bp.get("/export/<name>.<fmt>")

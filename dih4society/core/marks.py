@@ -1,8 +1,8 @@
 """A high-water mark of the data the summary pages read, and a cache keyed by it.
 
 `change_marks` holds one counter. Every transaction that writes a ledger entry, an
-application, an account, the budget settings, an organisation, a partner or a
-service bumps it, in the same transaction, just before it commits (session events
+application, an account, the budget settings, an organisation, a partner, a
+service, an assessment or a satisfaction answer bumps it, in the same transaction, just before it commits (session events
 below: nothing in the services has to remember to do it). Since the bump is an
 UPDATE of one row, committed bumps are ordered like the commits themselves, so a
 figure computed after reading mark M holds every change committed before M.
@@ -35,7 +35,7 @@ T = TypeVar("T")
 #: Tables whose changes can move a summary figure.
 WATCHED_TABLES = frozenset({
     "ledger_entries", "applications", "budget_accounts", "budget_settings", "organisations", "partners",
-    "services", "aid_grants", "reviews", "approvals", "calls",
+    "services", "aid_grants", "reviews", "approvals", "calls", "assessments", "satisfaction_responses",
 })
 _DIRTY = "summary_mark_dirty"
 CACHE_SIZE = 512
@@ -141,9 +141,11 @@ def _memo() -> _Memo:
 
 def cached(key: Hashable, compute: Callable[[], T], *, mark: int | None | bool = False) -> T:
     """`compute()` once per mark for `key` (the mark is read here unless given)."""
+    if not current_app.config.get("SUMMARY_CACHE", True):
+        return compute()
     if mark is False:
         mark = current()
-    if mark is None or not current_app.config.get("SUMMARY_CACHE", True):
+    if mark is None:
         return compute()
     memo = _memo()
     hit, value = memo.get(key, mark)

@@ -148,3 +148,31 @@ def test_dma_remind_command_is_idempotent(app, seeded):
     assert "T1 reminders sent: 0" in again.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(T1Reminder.id))) == 1
+
+
+def test_the_dashboards_impact_section_is_cached_yet_follows_a_new_assessment(hub):
+    """Rendered once per change mark (issue 13), the section still shows a T0 submitted
+    after it was cached, and the dashboard's query count does not depend on the history."""
+    from assessments.conftest import full_answers
+    from budget.test_routes import count_queries
+    from factories import make_org, make_user
+
+    from dih4society.assessments import services
+    from dih4society.auth.models import Role
+    from dih4society.organisations.models import OrgKind
+
+    manager = as_user(hub, "manager")
+    with hub.app_context():
+        before = impact.impact_data().t0_orgs
+    manager.get("/budget/")  # fills the cache
+    with count_queries(hub) as cached:
+        assert f'id="impact-t0">{before}<' in manager.get("/budget/").data.decode()
+    with hub.app_context():
+        user = make_user(Role.APPLICANT, org=make_org(OrgKind.SME, t0=False))
+        draft = services.start(user, user.organisation)
+        services.save(user, draft, full_answers())
+        services.submit(user, draft)
+        db.session.commit()
+    with count_queries(hub) as recomputed:
+        assert f'id="impact-t0">{before + 1}<' in manager.get("/budget/").data.decode()
+    assert len(cached) < len(recomputed)  # the cached request did not read the assessments
