@@ -22,12 +22,14 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..auth.models import Role
 from ..catalogue.models import Category, Partner, Service
-from ..core import once
+from ..core import marks, once
 from ..core.args import date_arg, enum_arg
 from ..core.audit import record_denied
 from ..core.errors import DomainError
@@ -68,7 +70,18 @@ def mine():
 @bp.get("/queue")
 @roles_required(*STAFF)
 def queue():
-    """Submitted applications with filters, pagination and the count per state."""
+    """Submitted applications with filters, pagination and the count per state.
+
+    The content is rendered once per change mark, viewer (and what decides what they
+    see), language and query string (core/marks.py): every application, review and
+    approval moves the mark, so a cached page is never older than the last commit."""
+    user = current_user._get_current_object()
+    key = ("applications.queue.page", user.id, user.role, user.partner_id, user.is_approver, str(get_locale()),
+           tuple(sorted(request.args.items(multi=True))))
+    return render_template("applications/queue.html", body=marks.cached(key, _queue_body))
+
+
+def _queue_body() -> Markup:
     f = queries.QueueFilters(
         state=enum_arg("state", AppState), category=enum_arg("category", Category),
         partner_id=request.args.get("partner", type=int), kind=enum_arg("kind", OrgKind),
@@ -82,12 +95,11 @@ def queue():
                                 **{k: v for k, v in f.as_args().items() if v})
     waiting = queries.waiting_count(current_user)
     partners = db.session.scalars(sa.select(Partner).order_by(Partner.name)).all()
-    return render_template("applications/queue.html", page=page, f=f, counts=counts, partners=partners,
-                           waiting=waiting,
-                           states=[s for s in AppState if s is not AppState.DRAFT],
-                           categories=list(Category), kinds=list(OrgKind),
-                           counties=current_app.config["COUNTIES"],
-                           region=current_app.config["HUB_REGION_COUNTIES"])
+    # A rendered, autoescaped template, cached as markup so it is not escaped a second time.
+    return Markup(render_template(  # nosec B704
+        "applications/_queue_body.html", page=page, f=f, counts=counts, partners=partners, waiting=waiting,
+        states=[s for s in AppState if s is not AppState.DRAFT], categories=list(Category), kinds=list(OrgKind),
+        counties=current_app.config["COUNTIES"], region=current_app.config["HUB_REGION_COUNTIES"]))
 
 
 # --- applying and editing -------------------------------------------------------------------

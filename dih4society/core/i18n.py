@@ -10,6 +10,9 @@ forms set both columns explicitly.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import lru_cache
+
 import sqlalchemy as sa
 from flask_babel import get_locale
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -61,9 +64,22 @@ LETTER_DATE_PATTERNS = {"ro": "dd.MM.yyyy", "en": "d MMMM yyyy"}
 
 def page_date(value) -> str:
     """``02.12.2026`` / ``2 Dec 2026``; datetimes in the hub's time zone."""
-    from flask_babel import format_date
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        from flask_babel import to_user_timezone
 
-    return format_date(value, DATE_PATTERNS.get(current_language(), DATE_PATTERNS["en"])) if value else ""
+        value = to_user_timezone(value).date()
+    return _day_text(value, str(get_locale() or "en"))
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, locale: str) -> str:
+    """One day in one locale, formatted by Babel once (lists repeat the same days)."""
+    from babel.dates import format_date
+
+    language = locale.split("_")[0]
+    return format_date(day, DATE_PATTERNS.get(language, DATE_PATTERNS["en"]), locale=locale)
 
 
 def page_datetime(value) -> str:

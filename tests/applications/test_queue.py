@@ -162,3 +162,26 @@ def test_next_pages_follow_the_keyset_and_match_the_numbered_pages(app, seeded):
     assert walked == numbered
     assert len({r for page in walked for r in page}) == 8
     assert client.get("/applications/queue?page=2&after=bogus").status_code == 200  # falls back to the offset
+
+
+def test_the_cached_queue_follows_every_commit_and_the_viewers_rights(app, seeded):
+    """The queue's content is cached per change mark (issue 13): a new submission shows at
+    once, and a new approver right changes the tab without any application changing."""
+    from applications.builders import demo_user
+
+    client = as_user(app, "partner")
+    first = client.get("/applications/queue").data
+    assert client.get("/applications/queue").data.count(b"DIH-") == first.count(b"DIH-")  # served cached
+    with app.app_context():
+        new = build(make_cast(), S.SUBMITTED)
+        db.session.commit()
+        ref = new.reference
+    assert ref not in first.decode() and ref in client.get("/applications/queue").data.decode()
+    with app.app_context():
+        partner = demo_user("partner")
+        was = partner.is_approver
+        partner.is_approver = not was
+        db.session.commit()
+    label = {True: "Waiting for my decision", False: "Waiting for my review"}
+    html = client.get("/applications/queue").data.decode()
+    assert label[not was] in html and label[was] not in html
