@@ -79,14 +79,22 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def text_cell(ref: str, value: Any) -> str:
-    text = _ILLEGAL.sub("", str(value))
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+#: An empty cell: cells carry no reference (``r`` is optional in SpreadsheetML), so each
+#: row writes every column in order, empty ones too.
+EMPTY = "<c/>"
 
 
-def number_cell(ref: str, value: float | int, style: int = 0) -> str:
-    s = f' s="{style}"' if style else ""
-    return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+def text_cell(value: Any) -> str:
+    text = str(value)
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub("", text)
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+def number_cell(value: float | int, style: int = 0) -> str:
+    if style:
+        return f'<c s="{style}"><v>{value!r}</v></c>'
+    return f"<c><v>{value!r}</v></c>"
 
 
 def serial(value: datetime | date) -> float | int:
@@ -99,9 +107,10 @@ def serial(value: datetime | date) -> float | int:
 
 def write(out: IO[bytes], title: str, headers: Sequence[str], widths: Sequence[float],
           converters: Sequence[Callable[[str, Any], str]], rows: Iterable[Sequence[Any]]) -> None:
-    """Write the workbook to `out`. `converters[i](ref, value)` returns cell i's XML
-    (the caller knows each column's kind); None values leave the cell empty."""
+    """Write the workbook to `out`. `converters[i](value)` returns cell i's XML (the
+    caller knows each column's kind); None values leave the cell empty."""
     letters = [column_letter(i) for i in range(len(headers))]
+    width = len(headers)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
         zf.writestr("_rels/.rels", _RELS)
@@ -127,11 +136,11 @@ def write(out: IO[bytes], title: str, headers: Sequence[str], widths: Sequence[f
             number = 1
             for row in rows:
                 number += 1
-                n = str(number)
-                cells = "".join(convert(letter + n, value)
-                                for letter, convert, value in zip(letters, converters, row, strict=True)
-                                if value is not None)
-                parts.append(f'<row r="{n}">{cells}</row>')
+                if len(row) != width:
+                    raise ValueError(f"a row of {len(row)} values for {width} columns")
+                cells = "".join([EMPTY if value is None else convert(value)
+                                 for convert, value in zip(converters, row, strict=False)])  # length checked above
+                parts.append(f'<row r="{number}">{cells}</row>')
                 if len(parts) >= ROWS_PER_WRITE:
                     sheet.write("".join(parts).encode("utf-8"))
                     parts.clear()
