@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -226,7 +227,14 @@ def milestones(applications: list[Application]) -> dict[int, list[tuple[str, dat
 
 def for_page(application_id: int) -> Application | None:
     """One application with what its page shows, in a fixed number of queries."""
-    return db.session.scalar(
+    return db.session.scalar(_page_statement(), {"application_id": application_id})
+
+
+@lru_cache(maxsize=1)
+def _page_statement():
+    """Built once: SQLAlchemy memoises a statement's cache key on the statement object,
+    and this one's seven loader options cost milliseconds to key on every request."""
+    return (
         sa.select(Application)
         .options(
             joinedload(Application.organisation),
@@ -237,7 +245,7 @@ def for_page(application_id: int) -> Application | None:
             selectinload(Application.reviews).joinedload(Review.reviewer),
             selectinload(Application.approvals).joinedload(Approval.approver).joinedload(User.partner),
         )
-        .where(Application.id == application_id)
+        .where(Application.id == sa.bindparam("application_id"))
     )
 
 
