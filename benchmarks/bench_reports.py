@@ -63,17 +63,23 @@ def _fresh_app(url: str):
 
 
 def bare_pdf(rows: list[tuple], *, single_table: bool = False) -> bytes:
-    """The same table in a bare ReportLab document: Helvetica, no styling, no frame."""
+    """The same table in a bare ReportLab document: plain `Table`s, no styling, no frame,
+    in the report's text font and size (DejaVu Sans 8 pt, which Romanian names need:
+    Helvetica has no ș or ț), so both documents hold about as many rows per page."""
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.platypus import SimpleDocTemplate, Table
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
+    from dih4society.reports.pdf import FONT, register_fonts
+
+    register_fonts()
     header = ("Reference", "Beneficiary", "County", "Service", "Category", "Partner", "Approved", "Spent")
+    style = TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8, 10)])
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4))
     if single_table:
-        story = [Table([header, *rows], repeatRows=1)]
+        story = [Table([header, *rows], repeatRows=1, style=style)]
     else:
-        story = [Table([header, *rows[i:i + 40]], repeatRows=1) for i in range(0, len(rows), 40)]
+        story = [Table([header, *rows[i:i + 40]], repeatRows=1, style=style) for i in range(0, len(rows), 40)]
     doc.build(story)
     return buffer.getvalue()
 

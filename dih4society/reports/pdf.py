@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -297,8 +298,11 @@ def int_column(header: str, width: float = 0.7) -> Column:
     return Column(header, width, numeric=True, fmt=lambda v: "" if v in ("", None) else f"{v:,}")
 
 
+@lru_cache(maxsize=16_384)
 def _wrap(text: str, font: str, size: float, width: float) -> str:
-    """Break `text` into lines no wider than `width` points (also inside long words)."""
+    """Break `text` into lines no wider than `width` points (also inside long words).
+    Remembered per text and column: a long list repeats its counties, services,
+    categories and partners on every row."""
     lines: list[str] = []
     for line in simpleSplit(text, font, size, width) or [""]:
         while pdfmetrics.stringWidth(line, font, size) > width and len(line) > 1:
