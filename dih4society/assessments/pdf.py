@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from reportlab.platypus import Paragraph
 
 from ..core.db import utcnow
+from ..core.i18n import current_language
 from ..reports.pdf import (
     Column,
     DocumentMeta,
@@ -56,7 +57,7 @@ def result_pdf(view: ResultView) -> bytes:
         radar(view, width=440, height=330),
         spacer(2),
         *data_tables([Column(_("Dimension"), 2.6, wrap=True), Column("T0", 0.8, numeric=True), Column("T1", 0.8, numeric=True),
-                      Column(_("Change"), 0.8, numeric=True)], rows),
+                      Column(_("Difference"), 0.8, numeric=True)], rows),
         spacer(4),
         *[Paragraph(esc(line), st.body) for line in view.reading],
     ]
@@ -92,14 +93,14 @@ def impact_flowables(data: ImpactData) -> list:
         out += [Paragraph(esc(_("Average change per dimension (organisations with T0 and T1)")), st.h2),
                 chart(data, width=480)]
         out += data_tables([Column(_("Dimension"), 2.6, wrap=True), Column("T0", 0.8, numeric=True), Column("T1", 0.8, numeric=True),
-                            Column(_("Change"), 0.8, numeric=True)],
+                            Column(_("Difference"), 0.8, numeric=True)],
                            [(label, fmt(data.avg_t0[d], 2), fmt(data.avg_t1[d], 2), fmt(data.avg_change[d], 2))
                             for label, d in zip(dimension_labels(), DIMENSIONS, strict=True)]
                            + [(_("Overall"), fmt(data.avg_t0["overall"], 2), fmt(data.avg_t1["overall"], 2),
                                fmt(data.avg_change["overall"], 2))])
     out += [Paragraph(esc(_("Latest band per organisation")), st.h2),
             *data_tables([Column(_("Band"), 2), int_column(_("Organisations"), 1)],
-                         [(band_label(b, None), data.bands.get(b, 0)) for b in BAND_ORDER],
+                         [(band_label(b, current_language()), data.bands.get(b, 0)) for b in BAND_ORDER],
                          total=(_("Total"), sum(data.bands.values())))]
     out += [Paragraph(esc(_("Satisfaction: answers per score")), st.h2),
             *data_tables([Column(_("Score"), 1)] + [int_column(str(n), 0.5) for n in range(1, 11)],

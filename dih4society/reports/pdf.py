@@ -114,9 +114,9 @@ class Styles:
     subtitle: ParagraphStyle = field(default_factory=lambda: _style("subtitle", 12, leading=16,
                                                                      spaceAfter=4))
     h1: ParagraphStyle = field(default_factory=lambda: _style("h1", 14, bold=True, textColor=BRAND,
-                                                               spaceBefore=10, spaceAfter=6))
+                                                               spaceBefore=10, spaceAfter=6, keepWithNext=1))
     h2: ParagraphStyle = field(default_factory=lambda: _style("h2", 11, bold=True, spaceBefore=8,
-                                                               spaceAfter=4))
+                                                               spaceAfter=4, keepWithNext=1))
     body: ParagraphStyle = field(default_factory=lambda: _style("body", 10, leading=14, spaceAfter=6))
     small: ParagraphStyle = field(default_factory=lambda: _style("small", 8, leading=10.5,
                                                                   textColor=colors.HexColor("#444444")))
