@@ -1,9 +1,9 @@
 """A high-water mark of the data the summary pages read, and a cache keyed by it.
 
 `change_marks` holds one counter. Every transaction that writes a ledger entry, an
-application, an account, the budget settings, an organisation, a partner, a
-service, an assessment or a satisfaction answer bumps it, in the same transaction, just before it commits (session events
-below: nothing in the services has to remember to do it). Since the bump is an
+application, an account, the budget settings, an organisation, a partner, a service,
+an assessment or a satisfaction answer bumps it, in the same transaction, just before
+it commits (session events below: nothing in the services has to remember to do it). Since the bump is an
 UPDATE of one row, committed bumps are ordered like the commits themselves, so a
 figure computed after reading mark M holds every change committed before M.
 

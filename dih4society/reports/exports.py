@@ -16,7 +16,7 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
@@ -103,26 +103,32 @@ def _plain_cents(cents: int) -> str:
     return f"{sign}{whole}.{rest:02d}"
 
 
+def _remembered(convert: Callable[[int], str], limit: int = 100_000) -> Callable[[int], str]:
+    """`convert` computed once per distinct amount within one export (a list repeats its
+    prices); the memory is dropped past `limit` amounts, so it stays bounded."""
+    seen: dict[int, str] = {}
+
+    def remembered(value: int) -> str:
+        text = seen.get(value)
+        if text is None:
+            if len(seen) >= limit:
+                seen.clear()
+            text = seen[value] = convert(value)
+        return text
+
+    return remembered
+
+
 def _csv_converters(columns: Sequence[ExportColumn], tz: ZoneInfo) -> list[tuple[int, Any]]:
     """(index, function) for every column that is not text: value -> CSV text (money as
     plain decimals, each distinct amount formatted once; times in the hub's time zone)."""
-    amounts: dict[int, str] = {}
-
-    def money(v: int) -> str:
-        text = amounts.get(v)
-        if text is None:
-            text = amounts[v] = _plain_cents(v)
-            if len(amounts) > 100_000:  # bounded, whatever the export
-                amounts.clear()
-        return text
-
     def when(v: datetime) -> str:
         return v.astimezone(tz).isoformat(" ", "seconds")[:19]
 
     def day(v: date) -> str:
         return v.isoformat()
 
-    by_kind = {MONEY: money, DATETIME: when, DATE: day}
+    by_kind = {MONEY: _remembered(_plain_cents), DATETIME: when, DATE: day}
     return [(i, by_kind.get(c.kind, str)) for i, c in enumerate(columns) if c.kind != TEXT]
 
 
@@ -217,15 +223,9 @@ def write_xlsx(out: IO[bytes], columns: Sequence[ExportColumn], rows: Iterable[S
     """Write the workbook to the binary file `out`, row by row (`reports.xlsx`)."""
     tz = ZoneInfo(timezone)
 
-    amounts: dict[int, str] = {}
-
+    @_remembered
     def money(cents: int) -> str:
-        cell = amounts.get(cents)
-        if cell is None:
-            cell = amounts[cents] = xlsx.number_cell(cents / 100, xlsx.MONEY)
-            if len(amounts) > 100_000:  # bounded, whatever the export
-                amounts.clear()
-        return cell
+        return xlsx.number_cell(cents / 100, xlsx.MONEY)
 
     def when(value: datetime) -> str:
         return xlsx.number_cell(xlsx.serial(value.astimezone(tz).replace(tzinfo=None)), xlsx.DATETIME)
